@@ -1,0 +1,22 @@
+/*
+ * tdxctl: make and inspect what a TDX platform loads -- the vendor key,
+ * TDX module images and blobs, and the NP-SEAMLDR ACM.
+ *
+ *   tdxctl key generate|hash ...
+ *   tdxctl module build|sign|info ...
+ *   tdxctl seamldr build|info ...
+ *
+ * Exit codes: 0 success, 1 failure, 2 usage error.
+ */
+#include "cli.h"
+
+static const struct cli_cmd groups[] = {
+	{ "key", cmd_key, "generate a vendor signing key, print its hash" },
+	{ "module", cmd_module, "build, sign and inspect TDX module blobs" },
+	{ "seamldr", cmd_seamldr, "build and inspect the NP-SEAMLDR ACM" },
+};
+
+int main(int argc, char **argv)
+{
+	return cli_dispatch("tdxctl", groups, sizeof(groups) / sizeof(groups[0]), argc, argv);
+}
