@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <tdx/tdx_arch.h>
 #include <tdx/tdx_seamcall.h>
 #include <tdx/tdx_seamldr.h>
 
@@ -83,6 +84,52 @@ int tdx_host_seamldr_install(struct tdx_host *host, uint32_t scenario,
 
 /** tdx_host_seamldr_shutdown() - SEAMLDR.SHUTDOWN on @cpu; returns RAX. */
 uint64_t tdx_host_seamldr_shutdown(struct tdx_host *host, unsigned int cpu);
+
+/* ---- module bring-up (Linux's tdx_enable) ---- */
+
+/* What the host learned from the module's metadata (SYS.RD). */
+struct tdx_host_module_info {
+	uint16_t major, minor, update, internal, build_num;
+	uint32_t build_date;
+	uint16_t max_tdmrs;
+	uint16_t max_reserved_per_tdmr;
+	uint16_t pamt_entry_size[3];
+	uint64_t tdr_base_size;
+	uint64_t tdcs_base_size;
+	uint64_t tdvps_base_size;
+	unsigned int nr_cmrs;
+	struct cmr_info cmr[TDX_MAX_CMRS];
+	uint64_t attributes_fixed0, attributes_fixed1, xfam_fixed0, xfam_fixed1;
+	unsigned int nr_tdmrs;
+	uint64_t pamt_kb;
+};
+
+/**
+ * tdx_host_module_init() - SYS.INIT, LP.INIT on every CPU, metadata via
+ * SYS.RD, TDMRs and PAMTs from the CMRs, SYS.CONFIG with the global KeyID,
+ * KEY.CONFIG once per package, then the TDMR.INIT loop.  Logs as Linux
+ * does ("module initialized", "N KB allocated for PAMT").
+ */
+int tdx_host_module_init(struct tdx_host *host, struct emu_error *err);
+const struct tdx_host_module_info *tdx_host_module_info(const struct tdx_host *host);
+
+/** tdx_host_sys_rd() - one global metadata field via TDH.SYS.RD on CPU 0. */
+int tdx_host_sys_rd(struct tdx_host *host, uint64_t field_id, uint64_t *value,
+		    struct emu_error *err);
+
+/* Guest HKIDs: the TDX KeyIDs left after the global one. */
+int tdx_host_hkid_alloc(struct tdx_host *host, hkid_t *hkid);
+void tdx_host_hkid_free(struct tdx_host *host, hkid_t hkid);
+hkid_t tdx_host_global_keyid(const struct tdx_host *host);
+
+/**
+ * tdx_host_module_update() - a runtime update: TDH.SYS.SHUTDOWN, then
+ * SEAMLDR.INSTALL (UPDATE) on every LP, TDH.SYS.LP.INIT on every LP and
+ * TDH.SYS.UPDATE.
+ */
+int tdx_host_module_update(struct tdx_host *host, const struct seam_sigstruct *sigstruct,
+			   const void *pages, uint64_t npages, tdx_install_progress_fn progress,
+			   void *arg, uint64_t *status, struct emu_error *err);
 
 /** seamldr_status_name() - "EBADSIG" etc. for a P-SEAMLDR status. */
 const char *seamldr_status_name(uint64_t status);

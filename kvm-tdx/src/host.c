@@ -48,6 +48,8 @@ void tdx_host_destroy(struct tdx_host *host)
 {
 	if (!host)
 		return;
+	free(host->tdmrs.tdmrs);
+	free(host->hkid_used);
 	host_mem_fini(host);
 	pthread_mutex_destroy(&host->mem_lock);
 	pthread_mutex_destroy(&host->seamldr_lock);

@@ -141,8 +141,13 @@ int host_boot_install(struct host_boot *b, const char *module_path, uint32_t sce
 			(unsigned long long)v.nr_module_pages, SEAMSVN_MAJOR(v.sigstruct->seamsvn),
 			SEAMSVN_MINOR(v.sigstruct->seamsvn), prog.total);
 	t0 = now_ms();
-	ret = tdx_host_seamldr_install(b->host, scenario, v.sigstruct, v.module, v.nr_module_pages,
-				       install_progress, &prog, &status, err);
+	if (scenario == SEAMLDR_SCENARIO_UPDATE && tdx_host_module_info(b->host))
+		ret = tdx_host_module_update(b->host, v.sigstruct, v.module, v.nr_module_pages,
+					     install_progress, &prog, &status, err);
+	else
+		ret = tdx_host_seamldr_install(b->host, scenario, v.sigstruct, v.module,
+					       v.nr_module_pages, install_progress, &prog,
+					       &status, err);
 	b->t_install_ms = now_ms() - t0;
 	if (ret)
 		goto out;
@@ -213,6 +218,19 @@ int host_boot_run(const struct host_boot_opts *o, struct host_boot *b, struct em
 			b->info.build_date, b->info.vendor_id, b->info.num_remaining_updates,
 			b->info.acm_x2apicid);
 	ret = host_boot_install(b, o->module_path, SEAMLDR_SCENARIO_LOAD, out, err);
+	if (ret)
+		goto out;
+	t = now_ms();
+	ret = tdx_host_module_init(b->host, err);
+	b->t_module_init_ms = now_ms() - t;
+	if (!ret && out) {
+		const struct tdx_host_module_info *mi = tdx_host_module_info(b->host);
+
+		fprintf(out, "TDX module ready: %u TDMRs, %llu KB PAMT, global KeyID %u, "
+			"TDCS %llu B, TDVPS %llu B\n", mi->nr_tdmrs, (unsigned long long)mi->pamt_kb,
+			tdx_host_global_keyid(b->host), (unsigned long long)mi->tdcs_base_size,
+			(unsigned long long)mi->tdvps_base_size);
+	}
 out:
 	free(acm);
 	b->t_total_ms = now_ms() - t0;

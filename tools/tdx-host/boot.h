@@ -30,6 +30,7 @@ struct host_boot {
 	double t_firmware_ms;
 	double t_np_seamldr_ms;
 	double t_install_ms;
+	double t_module_init_ms;
 	double t_total_ms;
 };
 
@@ -43,11 +44,18 @@ void host_boot_defaults(struct host_boot_opts *opts);
 int host_boot_vendor_key(struct host_boot_opts *opts, const char *key_path,
 			 struct emu_error *err);
 
-/** host_boot_run() - all of it; on error @b holds what ran so far. */
+/**
+ * host_boot_run() - all of it, through TDX module initialization (Linux's
+ * tdx_enable); on error @b holds what ran so far.
+ */
 int host_boot_run(const struct host_boot_opts *opts, struct host_boot *b,
 		  struct emu_error *err);
 
-/** host_boot_install() - SEAMLDR.INSTALL of another blob (LOAD or UPDATE). */
+/**
+ * host_boot_install() - SEAMLDR.INSTALL of a blob: LOAD, or UPDATE, which
+ * on an initialized module is the runtime-update flow (SYS.SHUTDOWN,
+ * install, LP.INIT, SYS.UPDATE).
+ */
 int host_boot_install(struct host_boot *b, const char *module_path, uint32_t scenario,
 		      FILE *out, struct emu_error *err);
 

@@ -102,9 +102,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tdx-host: %s\n", err.msg);
 	} else if (opts.out) {
 		fprintf(opts.out, "Host up: firmware+MCHECK %.2f ms, NP-SEAMLDR %.2f ms, "
-			"install on %u LPs %.2f ms, total %.2f ms\n",
+			"install on %u LPs %.2f ms, module init %.2f ms, total %.2f ms\n",
 			b.t_firmware_ms, b.t_np_seamldr_ms, platform_nr_lps(b.m->plat),
-			b.t_install_ms, b.t_total_ms);
+			b.t_install_ms, b.t_module_init_ms, b.t_total_ms);
 	}
 	host_boot_teardown(&b);
 	return ret ? 1 : 0;

@@ -11,7 +11,9 @@
  * an SVN below the resident module's, or another major on UPDATE ->
  * EBADPARAM; LOAD over a resident module, UPDATE without one, or no
  * updates left -> EBADCALL; an image IMPL the CPU cannot execute ->
- * EUNSUPPORTED.  The SEAM transfer VMCS of an LP sits at SEAMRR base +
+ * EUNSUPPORTED; UPDATE while the resident module has not written valid
+ * handoff data (TDH.SYS.SHUTDOWN) or with a handoff version outside the
+ * new module's [MIN_UPDATE_HV, MODULE_HV] -> EBADHANDOFF.  The SEAM transfer VMCS of an LP sits at SEAMRR base +
  * 4 KiB + x2APIC id x 4 KiB.
  */
 #include <stdlib.h>
@@ -112,6 +114,32 @@ static uint64_t step3_check_svn(struct install *in)
 		return SEAMLDR_EBADPARAM;
 	if (svn < p->sigstruct.seamsvn && !in->debug)
 		return SEAMLDR_EBADPARAM;
+	return SEAMLDR_SUCCESS;
+}
+
+/*
+ * The handoff data a TD-preserving update needs: the resident module
+ * wrote its header at the start of its data region in TDH.SYS.SHUTDOWN.
+ */
+struct handoff_header {
+	uint8_t valid;
+	uint8_t reserved;
+	uint16_t hv;
+	uint32_t size;
+};
+
+static uint64_t step3_check_handoff(struct install *in)
+{
+	struct p_seamldr *p = in->p;
+	struct handoff_header h;
+
+	if (in->params.scenario != SEAMLDR_SCENARIO_UPDATE)
+		return SEAMLDR_SUCCESS;
+	if (pmem_seam_read(in->lp, p->layout.data_pa, &h, sizeof(h)))
+		return SEAMLDR_EBADHANDOFF;
+	if (!h.valid || h.size > ((uint64_t)p->sigstruct.num_handoff_pages + 1) * PAGE ||
+	    h.hv < in->sig.min_update_hv || h.hv > in->sig.module_hv)
+		return SEAMLDR_EBADHANDOFF;
 	return SEAMLDR_SUCCESS;
 }
 
@@ -388,6 +416,8 @@ uint64_t seamldr_install_last(struct p_seamldr *p, struct plat_lp *lp)
 		status = step2_verify_signature(&in);
 	if (status == SEAMLDR_SUCCESS)
 		status = step3_check_svn(&in);
+	if (status == SEAMLDR_SUCCESS)
+		status = step3_check_handoff(&in);
 	if (status == SEAMLDR_SUCCESS)
 		status = step4_layout(&in);
 	if (status == SEAMLDR_SUCCESS)

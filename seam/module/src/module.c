@@ -6,7 +6,9 @@
 #include <stdlib.h>
 
 #include "module.h"
+#include "mktme.h"
 #include "platform.h"
+#include "pmem.h"
 
 int tdx_module_create(const struct tdx_module_boot *boot, struct tdx_module **out)
 {
@@ -25,6 +27,20 @@ int tdx_module_create(const struct tdx_module_boot *boot, struct tdx_module **ou
 	}
 	pthread_mutex_init(&mod->sys_lock, NULL);
 	mod->sys_state = SYSINIT_PENDING;
+	if (boot->previous) {
+		/*
+		 * A runtime update: P-SEAMLDR checked the handoff data, so the
+		 * platform checks of SYS.INIT carry over; LP.INIT on every LP
+		 * and then SYS.UPDATE bring this module up.
+		 */
+		const struct tdx_module *old = boot->previous;
+
+		mod->private_hkid_min = old->private_hkid_min;
+		mod->private_hkid_max = old->private_hkid_max;
+		mod->hkid_bits = old->hkid_bits;
+		mod->pa_bits = old->pa_bits;
+		sys_state_transition(mod, SYSINIT_DONE);
+	}
 	*out = mod;
 	return 0;
 }
@@ -46,4 +62,27 @@ const struct tdx_module_image_header *tdx_module_image(const struct tdx_module *
 const struct seamextend *tdx_module_seamextend(const struct tdx_module *mod)
 {
 	return &mod->boot.seamextend;
+}
+
+bool module_shared_buffer_ok(const struct tdx_module *mod, uint64_t pa, uint64_t size,
+			     uint64_t align)
+{
+	struct platform *plat = mod->plat;
+	struct platform_range seamrr = platform_seamrr(plat);
+	hkid_t keyid = pmem_pa_keyid(plat, pa);
+	uint64_t addr = pmem_pa_strip_keyid(plat, pa);
+	enum mktme_keyid_kind kind = mktme_keyid_kind(plat, keyid);
+
+	if (pa >> platform_cfg(plat)->max_pa || !TDX_IS_ALIGNED(addr, align))
+		return false;
+	if (kind != MKTME_KEYID_TME && kind != MKTME_KEYID_SHARED)
+		return false;
+	if (addr > platform_dram_size(plat) || size > platform_dram_size(plat) - addr)
+		return false;
+	return addr + size <= seamrr.base || addr >= seamrr.base + seamrr.size;
+}
+
+uint64_t module_global_pa(const struct tdx_module *mod, uint64_t pa)
+{
+	return pmem_pa_with_keyid(mod->plat, pa, mod->global_hkid);
 }

@@ -7,6 +7,7 @@
  */
 #include "module.h"
 #include "platform.h"
+#include "tdh_sys.h"
 
 struct seamcall_leaf {
 	const char *name;
@@ -43,29 +44,29 @@ static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_MNG_INIT, "TDH.MNG.INIT"),
 	LEAF(TDH_VP_INIT, "TDH.VP.INIT", .max_version = 1),
 	LEAF(TDH_MEM_PAGE_PROMOTE, "TDH.MEM.PAGE.PROMOTE", .max_version = 1),
-	LEAF(TDH_PHYMEM_PAGE_RDMD, "TDH.PHYMEM.PAGE.RDMD"),
+	LEAF(TDH_PHYMEM_PAGE_RDMD, "TDH.PHYMEM.PAGE.RDMD", .fn = tdh_phymem_page_rdmd),
 	LEAF(TDH_MEM_SEPT_RD, "TDH.MEM.SEPT.RD"),
 	LEAF(TDH_VP_RD, "TDH.VP.RD", .max_version = 1),
 	LEAF(TDH_MNG_KEY_RECLAIMID, "TDH.MNG.KEY.RECLAIMID"),
 	LEAF(TDH_PHYMEM_PAGE_RECLAIM, "TDH.PHYMEM.PAGE.RECLAIM"),
 	LEAF(TDH_MEM_PAGE_REMOVE, "TDH.MEM.PAGE.REMOVE"),
 	LEAF(TDH_MEM_SEPT_REMOVE, "TDH.MEM.SEPT.REMOVE", .max_version = 1),
-	LEAF(TDH_SYS_KEY_CONFIG, "TDH.SYS.KEY.CONFIG", .before_ready = true),
-	LEAF(TDH_SYS_INFO, "TDH.SYS.INFO", .before_ready = true, .needs_lp_init = true),
-	LEAF(TDH_SYS_INIT, "TDH.SYS.INIT", .before_ready = true),
-	LEAF(TDH_SYS_RD, "TDH.SYS.RD", .before_ready = true, .needs_lp_init = true),
-	LEAF(TDH_SYS_LP_INIT, "TDH.SYS.LP.INIT", .before_ready = true),
-	LEAF(TDH_SYS_TDMR_INIT, "TDH.SYS.TDMR.INIT"),
-	LEAF(TDH_SYS_RDALL, "TDH.SYS.RDALL", .before_ready = true, .needs_lp_init = true),
+	LEAF(TDH_SYS_KEY_CONFIG, "TDH.SYS.KEY.CONFIG", .fn = tdh_sys_key_config, .before_ready = true),
+	LEAF(TDH_SYS_INFO, "TDH.SYS.INFO", .fn = tdh_sys_info, .before_ready = true, .needs_lp_init = true),
+	LEAF(TDH_SYS_INIT, "TDH.SYS.INIT", .fn = tdh_sys_init, .before_ready = true),
+	LEAF(TDH_SYS_RD, "TDH.SYS.RD", .fn = tdh_sys_rd, .before_ready = true, .needs_lp_init = true),
+	LEAF(TDH_SYS_LP_INIT, "TDH.SYS.LP.INIT", .fn = tdh_sys_lp_init, .before_ready = true),
+	LEAF(TDH_SYS_TDMR_INIT, "TDH.SYS.TDMR.INIT", .fn = tdh_sys_tdmr_init),
+	LEAF(TDH_SYS_RDALL, "TDH.SYS.RDALL", .fn = tdh_sys_rdall, .before_ready = true, .needs_lp_init = true),
 	LEAF(TDH_MEM_TRACK, "TDH.MEM.TRACK"),
 	LEAF(TDH_MEM_RANGE_UNBLOCK, "TDH.MEM.RANGE.UNBLOCK"),
 	LEAF(TDH_PHYMEM_CACHE_WB, "TDH.PHYMEM.CACHE.WB"),
 	LEAF(TDH_PHYMEM_PAGE_WBINVD, "TDH.PHYMEM.PAGE.WBINVD"),
 	LEAF(TDH_VP_WR, "TDH.VP.WR"),
-	LEAF(TDH_SYS_LP_SHUTDOWN, "TDH.SYS.LP.SHUTDOWN", .before_ready = true),
-	LEAF(TDH_SYS_CONFIG, "TDH.SYS.CONFIG", .before_ready = true),
-	LEAF(TDH_SYS_SHUTDOWN, "TDH.SYS.SHUTDOWN"),
-	LEAF(TDH_SYS_UPDATE, "TDH.SYS.UPDATE", .before_ready = true),
+	LEAF(TDH_SYS_LP_SHUTDOWN, "TDH.SYS.LP.SHUTDOWN", .fn = tdh_sys_lp_shutdown, .before_ready = true),
+	LEAF(TDH_SYS_CONFIG, "TDH.SYS.CONFIG", .fn = tdh_sys_config, .before_ready = true),
+	LEAF(TDH_SYS_SHUTDOWN, "TDH.SYS.SHUTDOWN", .fn = tdh_sys_shutdown),
+	LEAF(TDH_SYS_UPDATE, "TDH.SYS.UPDATE", .fn = tdh_sys_update, .before_ready = true),
 };
 
 static const struct seamcall_leaf *leaf_lookup(uint64_t leaf)

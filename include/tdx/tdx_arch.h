@@ -1,0 +1,115 @@
+/*
+ * Architectural structures of the host interface (reference tdx-abi.md
+ * 4.4-4.5): TDMR_INFO, CMR_INFO, PAMT page types, TDSYSINFO_STRUCT.
+ */
+#ifndef TDX_TDX_ARCH_H
+#define TDX_TDX_ARCH_H
+
+#include <tdx/tdx_types.h>
+
+/* ---- TDMRs (input of TDH.SYS.CONFIG) ---- */
+
+#define TDX_MAX_TDMRS			64
+#define TDX_MAX_RESERVED_PER_TDMR	16
+#define TDMR_INFO_ALIGNMENT		512
+#define TDMR_INFO_PA_ARRAY_ALIGNMENT	512
+#define TDMR_ALIGNMENT			TDX_SZ_1G
+
+struct tdmr_reserved_area {
+	uint64_t offset;		/* from TDMR_BASE, 4 KiB aligned */
+	uint64_t size;			/* 0 ends the list */
+} TDX_PACKED;
+
+struct tdmr_info {
+	uint64_t base;
+	uint64_t size;
+	uint64_t pamt_1g_base;
+	uint64_t pamt_1g_size;
+	uint64_t pamt_2m_base;
+	uint64_t pamt_2m_size;
+	uint64_t pamt_4k_base;
+	uint64_t pamt_4k_size;
+	struct tdmr_reserved_area reserved_areas[TDX_MAX_RESERVED_PER_TDMR];
+} TDX_PACKED;
+TDX_ASSERT_SIZE(struct tdmr_info, 320);
+
+/* ---- CMR_INFO (output of TDH.SYS.INFO) ---- */
+
+#define TDX_MAX_CMRS			32
+#define CMR_INFO_ARRAY_ALIGNMENT	512
+struct cmr_info {
+	uint64_t base;
+	uint64_t size;
+} TDX_PACKED;
+TDX_ASSERT_SIZE(struct cmr_info, 16);
+
+/* ---- PAMT ---- */
+
+enum pamt_page_size {
+	TDX_PS_4K = 0,
+	TDX_PS_2M = 1,
+	TDX_PS_1G = 2,
+	TDX_PS_NR = 3,
+};
+
+/* Page types (PAMT PAGE_TYPE; RCX of PHYMEM.PAGE.RDMD and RECLAIM). */
+enum pamt_page_type {
+	PT_NDA = 0,
+	PT_RSVD = 1,
+	PT_REG = 3,
+	PT_TDR = 4,
+	PT_TDCX = 5,
+	PT_TDVPR = 6,
+	PT_EPT = 8,
+};
+
+#define TDX_PAMT_ENTRY_SIZE		16
+
+/* ---- TDSYSINFO_STRUCT (legacy TDH.SYS.INFO output) ---- */
+
+#define TDSYSINFO_STRUCT_SIZE		1024
+#define TDSYSINFO_STRUCT_ALIGNMENT	1024
+#define TDX_MAX_CPUID_CONFIG		32
+
+struct cpuid_config {
+	uint32_t leaf;
+	uint32_t sub_leaf;		/* 0xFFFFFFFF: no sub-leaf */
+	uint32_t eax;
+	uint32_t ebx;
+	uint32_t ecx;
+	uint32_t edx;
+} TDX_PACKED;
+TDX_ASSERT_SIZE(struct cpuid_config, 24);
+
+struct tdsysinfo_struct {
+	uint32_t attributes;
+	uint32_t vendor_id;
+	uint32_t build_date;
+	uint16_t build_num;
+	uint16_t minor_version;
+	uint16_t major_version;
+	uint8_t sys_rd;
+	uint8_t reserved0[13];
+	uint16_t max_tdmrs;
+	uint16_t max_reserved_per_tdmr;
+	uint16_t pamt_entry_size;
+	uint8_t reserved1[10];
+	uint16_t tdcs_base_size;
+	uint8_t reserved2[2];
+	uint16_t tdvps_base_size;
+	uint8_t tdvps_xfam_dependent_size;
+	uint8_t reserved3[9];
+	uint64_t attributes_fixed0;
+	uint64_t attributes_fixed1;
+	uint64_t xfam_fixed0;
+	uint64_t xfam_fixed1;
+	uint8_t reserved4[32];
+	uint32_t num_cpuid_config;
+	struct cpuid_config cpuid_configs[37];
+	uint8_t reserved5[4];
+} TDX_PACKED;
+TDX_ASSERT_SIZE(struct tdsysinfo_struct, TDSYSINFO_STRUCT_SIZE);
+TDX_STATIC_ASSERT(__builtin_offsetof(struct tdsysinfo_struct, cpuid_configs) == 132,
+		  "CPUID_CONFIG at 132");
+
+#endif /* TDX_TDX_ARCH_H */

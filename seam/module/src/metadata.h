@@ -1,0 +1,42 @@
+/*
+ * Metadata fields: the global (SYS) class read by TDH.SYS.RD and
+ * TDH.SYS.RDALL.  Each field is a row {id, elements, getter}.
+ */
+#ifndef TDX_MODULE_METADATA_H
+#define TDX_MODULE_METADATA_H
+
+#include <stdbool.h>
+
+#include <tdx/tdx_metadata.h>
+#include <tdx/tdx_status.h>
+
+struct tdx_module;
+
+/* Module values the SYS class enumerates. */
+#define MODULE_ATTRIBUTES_FIXED0	(TDX_BIT(0) | TDX_BIT(28) | TDX_BIT(29) | TDX_BIT(30) | \
+					 TDX_BIT(31) | TDX_BIT(63))
+#define MODULE_ATTRIBUTES_FIXED1	0ULL
+#define MODULE_XFAM_FIXED0		0x0006DBE7ULL
+#define MODULE_XFAM_FIXED1		0x3ULL
+#define MODULE_CONFIG_FLAGS_FIXED0	0x7ULL
+#define MODULE_CONFIG_FLAGS_FIXED1	0ULL
+#define MODULE_NUM_CPUID_CONFIG		12
+
+/**
+ * md_sys_read() - the value of the SYS field @field_id and the id of the
+ * field after it (MD_FIELD_ID_NONE after the last).  Returns TDX_SUCCESS
+ * or TDX_METADATA_FIELD_ID_INCORRECT.
+ */
+tdx_status_t md_sys_read(const struct tdx_module *mod, uint64_t field_id, uint64_t *value,
+			 uint64_t *next_id);
+
+/** md_bcd_to_decimal() - 0x20261125 -> 20261125. */
+uint32_t md_bcd_to_decimal(uint32_t bcd);
+
+/** md_sys_first() - the first SYS field id. */
+uint64_t md_sys_first(void);
+
+/** md_field_id_valid() - reserved bits clear, LAST_ELEMENT/LAST_FIELD 0. */
+bool md_field_id_valid(uint64_t field_id);
+
+#endif /* TDX_MODULE_METADATA_H */
