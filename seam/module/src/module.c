@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "module.h"
+#include "td.h"
 #include "mktme.h"
 #include "platform.h"
 #include "pmem.h"
@@ -26,6 +27,9 @@ int tdx_module_create(const struct tdx_module_boot *boot, struct tdx_module **ou
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&mod->sys_lock, NULL);
+	pthread_mutex_init(&mod->td_list_lock, NULL);
+	for (unsigned int i = 0; i < TDX_ARRAY_SIZE(mod->page_locks); i++)
+		pthread_mutex_init(&mod->page_locks[i], NULL);
 	mod->sys_state = SYSINIT_PENDING;
 	if (boot->previous) {
 		/*
@@ -49,6 +53,8 @@ void tdx_module_destroy(struct tdx_module *mod)
 {
 	if (!mod)
 		return;
+	while (mod->tds)
+		td_free(mod, mod->tds);
 	pthread_mutex_destroy(&mod->sys_lock);
 	free(mod->lp_init_done);
 	free(mod);

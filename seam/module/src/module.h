@@ -38,6 +38,14 @@ struct tdx_module {
 	struct tdmr_info tdmr[TDX_MAX_TDMRS];
 	uint64_t tdmr_init_pages[TDX_MAX_TDMRS];	/* 4K entries initialized */
 
+	/* Trust domains, the Key Ownership Table and page locks (td.h). */
+	pthread_mutex_t td_list_lock;
+	struct td *tds;
+	uint8_t kot[1U << 15];
+	uint64_t wb_pending[1U << 15];	/* per HKID: packages still to CACHE.WB */
+	pthread_mutex_t page_locks[1024];
+	bool page_locked[1024];
+
 	/* Handoff data written by SYS.SHUTDOWN for a runtime update. */
 	bool handoff_valid;
 	uint16_t handoff_hv;

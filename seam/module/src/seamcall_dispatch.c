@@ -7,7 +7,7 @@
  */
 #include "module.h"
 #include "platform.h"
-#include "tdh_sys.h"
+#include "tdh_mng.h"
 
 struct seamcall_leaf {
 	const char *name;
@@ -21,17 +21,17 @@ struct seamcall_leaf {
 
 static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_VP_ENTER, "TDH.VP.ENTER"),
-	LEAF(TDH_MNG_ADDCX, "TDH.MNG.ADDCX"),
+	LEAF(TDH_MNG_ADDCX, "TDH.MNG.ADDCX", .fn = tdh_mng_addcx),
 	LEAF(TDH_MEM_PAGE_ADD, "TDH.MEM.PAGE.ADD"),
 	LEAF(TDH_MEM_SEPT_ADD, "TDH.MEM.SEPT.ADD", .max_version = 1),
 	LEAF(TDH_VP_ADDCX, "TDH.VP.ADDCX"),
 	LEAF(TDH_MEM_PAGE_RELOCATE, "TDH.MEM.PAGE.RELOCATE"),
 	LEAF(TDH_MEM_PAGE_AUG, "TDH.MEM.PAGE.AUG"),
 	LEAF(TDH_MEM_RANGE_BLOCK, "TDH.MEM.RANGE.BLOCK"),
-	LEAF(TDH_MNG_KEY_CONFIG, "TDH.MNG.KEY.CONFIG"),
-	LEAF(TDH_MNG_CREATE, "TDH.MNG.CREATE"),
+	LEAF(TDH_MNG_KEY_CONFIG, "TDH.MNG.KEY.CONFIG", .fn = tdh_mng_key_config),
+	LEAF(TDH_MNG_CREATE, "TDH.MNG.CREATE", .fn = tdh_mng_create),
 	LEAF(TDH_VP_CREATE, "TDH.VP.CREATE"),
-	LEAF(TDH_MNG_RD, "TDH.MNG.RD", .max_version = 1),
+	LEAF(TDH_MNG_RD, "TDH.MNG.RD", .fn = tdh_mng_rd, .max_version = 1),
 	LEAF(TDH_MEM_RD, "TDH.MEM.RD"),
 	LEAF(TDH_MNG_WR, "TDH.MNG.WR"),
 	LEAF(TDH_MEM_WR, "TDH.MEM.WR"),
@@ -39,16 +39,16 @@ static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_MR_EXTEND, "TDH.MR.EXTEND"),
 	LEAF(TDH_MR_FINALIZE, "TDH.MR.FINALIZE"),
 	LEAF(TDH_VP_FLUSH, "TDH.VP.FLUSH"),
-	LEAF(TDH_MNG_VPFLUSHDONE, "TDH.MNG.VPFLUSHDONE"),
-	LEAF(TDH_MNG_KEY_FREEID, "TDH.MNG.KEY.FREEID"),
-	LEAF(TDH_MNG_INIT, "TDH.MNG.INIT"),
+	LEAF(TDH_MNG_VPFLUSHDONE, "TDH.MNG.VPFLUSHDONE", .fn = tdh_mng_vpflushdone),
+	LEAF(TDH_MNG_KEY_FREEID, "TDH.MNG.KEY.FREEID", .fn = tdh_mng_key_freeid),
+	LEAF(TDH_MNG_INIT, "TDH.MNG.INIT", .fn = tdh_mng_init),
 	LEAF(TDH_VP_INIT, "TDH.VP.INIT", .max_version = 1),
 	LEAF(TDH_MEM_PAGE_PROMOTE, "TDH.MEM.PAGE.PROMOTE", .max_version = 1),
 	LEAF(TDH_PHYMEM_PAGE_RDMD, "TDH.PHYMEM.PAGE.RDMD", .fn = tdh_phymem_page_rdmd),
 	LEAF(TDH_MEM_SEPT_RD, "TDH.MEM.SEPT.RD"),
 	LEAF(TDH_VP_RD, "TDH.VP.RD", .max_version = 1),
-	LEAF(TDH_MNG_KEY_RECLAIMID, "TDH.MNG.KEY.RECLAIMID"),
-	LEAF(TDH_PHYMEM_PAGE_RECLAIM, "TDH.PHYMEM.PAGE.RECLAIM"),
+	LEAF(TDH_MNG_KEY_RECLAIMID, "TDH.MNG.KEY.RECLAIMID", .fn = tdh_mng_key_reclaimid),
+	LEAF(TDH_PHYMEM_PAGE_RECLAIM, "TDH.PHYMEM.PAGE.RECLAIM", .fn = tdh_phymem_page_reclaim),
 	LEAF(TDH_MEM_PAGE_REMOVE, "TDH.MEM.PAGE.REMOVE"),
 	LEAF(TDH_MEM_SEPT_REMOVE, "TDH.MEM.SEPT.REMOVE", .max_version = 1),
 	LEAF(TDH_SYS_KEY_CONFIG, "TDH.SYS.KEY.CONFIG", .fn = tdh_sys_key_config, .before_ready = true),
@@ -60,8 +60,8 @@ static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_SYS_RDALL, "TDH.SYS.RDALL", .fn = tdh_sys_rdall, .before_ready = true, .needs_lp_init = true),
 	LEAF(TDH_MEM_TRACK, "TDH.MEM.TRACK"),
 	LEAF(TDH_MEM_RANGE_UNBLOCK, "TDH.MEM.RANGE.UNBLOCK"),
-	LEAF(TDH_PHYMEM_CACHE_WB, "TDH.PHYMEM.CACHE.WB"),
-	LEAF(TDH_PHYMEM_PAGE_WBINVD, "TDH.PHYMEM.PAGE.WBINVD"),
+	LEAF(TDH_PHYMEM_CACHE_WB, "TDH.PHYMEM.CACHE.WB", .fn = tdh_phymem_cache_wb),
+	LEAF(TDH_PHYMEM_PAGE_WBINVD, "TDH.PHYMEM.PAGE.WBINVD", .fn = tdh_phymem_page_wbinvd),
 	LEAF(TDH_VP_WR, "TDH.VP.WR"),
 	LEAF(TDH_SYS_LP_SHUTDOWN, "TDH.SYS.LP.SHUTDOWN", .fn = tdh_sys_lp_shutdown, .before_ready = true),
 	LEAF(TDH_SYS_CONFIG, "TDH.SYS.CONFIG", .fn = tdh_sys_config, .before_ready = true),

@@ -16,6 +16,7 @@
 #include "pamt.h"
 #include "platform.h"
 #include "pmem.h"
+#include "td.h"
 #include "tdh_sys.h"
 
 #define TDMR_INIT_CHUNK_PAGES	1024
@@ -230,6 +231,7 @@ tdx_status_t tdh_sys_config(struct tdx_module *mod, struct plat_lp *lp,
 	memset(mod->tdmr_init_pages, 0, sizeof(mod->tdmr_init_pages));
 	mod->nr_tdmrs = (unsigned int)n;
 	mod->global_hkid = hkid;
+	kot_set(mod, hkid, KOT_RESERVED);
 	sys_state_transition(mod, SYSCONFIG_DONE);
 out:
 	pthread_mutex_unlock(&mod->sys_lock);
@@ -375,6 +377,13 @@ tdx_status_t tdh_sys_update(struct tdx_module *mod, struct plat_lp *lp,
 	memcpy(mod->tdmr, old->tdmr, sizeof(mod->tdmr));
 	memcpy(mod->tdmr_init_pages, old->tdmr_init_pages, sizeof(mod->tdmr_init_pages));
 	mod->pkg_key_config_done = old->pkg_key_config_done;
+	memcpy(mod->kot, old->kot, sizeof(mod->kot));
+	memcpy(mod->wb_pending, old->wb_pending, sizeof(mod->wb_pending));
+	/* The TDs carry over: a TD-preserving update. */
+	pthread_mutex_lock(&old->td_list_lock);
+	mod->tds = old->tds;
+	old->tds = NULL;
+	pthread_mutex_unlock(&old->td_list_lock);
 	sys_state_transition(mod, SYS_READY);
 out:
 	pthread_mutex_unlock(&mod->sys_lock);

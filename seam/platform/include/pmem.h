@@ -9,9 +9,11 @@
  * Host view (LP not in SEAM): a private (TDX) KeyID is refused (-EPERM);
  * SEAMRR is refused once SEAM is enabled (-EACCES; reads give all ones).
  * A read of a TD-owned line returns zeros; a write to one clears the
- * TD-owner bit and poisons the line.  A read of a poisoned line is a
- * machine check (-EIO).  A line written under another key reads back as
- * that ciphertext decrypted under the reader's key.
+ * TD-owner bit and poisons the line, so the TD's next read of it is a
+ * machine check.  MOVDIR64B (pmem_host_movdir64b) is how the host resets
+ * reclaimed pages: whole zero lines, TD bit and poison cleared.  A line
+ * written under another key reads back as that ciphertext decrypted under
+ * the reader's key.
  *
  * SEAM view (LP in SEAM or ACM mode): any KeyID that is programmed on the
  * LP's package (-ENOKEY otherwise).  A write under a private KeyID sets
@@ -38,6 +40,8 @@ struct plat_lp;
 
 int pmem_host_read(struct platform *plat, hpa_t pa, void *buf, size_t len);
 int pmem_host_write(struct platform *plat, hpa_t pa, const void *buf, size_t len);
+/** pmem_host_movdir64b() - zero whole lines with direct stores (-EINVAL if misaligned). */
+int pmem_host_movdir64b(struct platform *plat, hpa_t pa, size_t len);
 
 int pmem_seam_read(struct plat_lp *lp, hpa_t pa, void *buf, size_t len);
 int pmem_seam_write(struct plat_lp *lp, hpa_t pa, const void *buf, size_t len);

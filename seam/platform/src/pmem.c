@@ -22,6 +22,7 @@ struct pmem_access {
 	bool private_key;
 	uint64_t pa;		/* KeyID stripped */
 	size_t len;
+	bool direct_store;	/* MOVDIR64B: full lines, resets TD bit without poison */
 };
 
 hpa_t pmem_pa_with_keyid(const struct platform *plat, uint64_t pa, hkid_t keyid)
@@ -109,16 +110,15 @@ static bool meta_same_key(uint32_t m, const struct pmem_access *a)
 }
 
 /*
- * Would reading this line under @a machine-check?  Poison always does; a
- * private-KeyID read also fails integrity on a line it did not write.
+ * Would reading this line under @a machine-check?  Only a private-KeyID
+ * read checks integrity: it fails on a poisoned line and on a line it did
+ * not write.  Non-TD readers see what the line decrypts to under their key.
  */
 static bool line_read_faults(uint32_t m, const struct pmem_access *a)
 {
-	if (m & LINE_POISON)
-		return true;
-	if (a->private_key)
-		return !(m & LINE_TD_OWNER) || !meta_same_key(m, a);
-	return false;
+	if (!a->private_key)
+		return false;
+	return (m & LINE_POISON) || !(m & LINE_TD_OWNER) || !meta_same_key(m, a);
 }
 
 /* What a reader under @a sees of one whole line (no fault case). */
@@ -207,6 +207,9 @@ static int access_write(struct pmem_access *a, const void *buf)
 		pthread_mutex_lock(lk);
 		if (!a->private_key && (*mp & LINE_TD_OWNER)) {
 			/* A non-TD write to a TD-owned line: TD bit off, poisoned. */
+			poison = !a->direct_store;
+		} else if (!a->private_key && !a->direct_store && (*mp & LINE_POISON)) {
+			/* Poison stays until a direct store or a SEAM private write. */
 			poison = true;
 		} else if (n < TDX_CACHELINE_SIZE && !meta_same_key(*mp, a)) {
 			/* The untouched bytes now decrypt under the new key. */
@@ -236,6 +239,31 @@ int pmem_host_read(struct platform *plat, hpa_t pa, void *buf, size_t len)
 	if (ret || !len)
 		return ret;
 	return access_read(&a, buf);
+}
+
+int pmem_host_movdir64b(struct platform *plat, hpa_t pa, size_t len)
+{
+	static const uint8_t zero[TDX_PAGE_SIZE];
+	struct pmem_access a;
+	int ret;
+
+	if (!TDX_IS_ALIGNED(pa, TDX_CACHELINE_SIZE) || len % TDX_CACHELINE_SIZE)
+		return -EINVAL;
+	ret = access_setup(plat, NULL, pa, len, &a);
+	if (ret)
+		return ret;
+	a.direct_store = true;
+	while (a.len) {
+		struct pmem_access chunk = a;
+
+		chunk.len = a.len < sizeof(zero) ? a.len : sizeof(zero);
+		ret = access_write(&chunk, zero);
+		if (ret)
+			return ret;
+		a.pa += chunk.len;
+		a.len -= chunk.len;
+	}
+	return 0;
 }
 
 int pmem_host_write(struct platform *plat, hpa_t pa, const void *buf, size_t len)

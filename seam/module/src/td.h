@@ -1,0 +1,129 @@
+/*
+ * Trust domains as the module keeps them: the TDR (root, in a page under
+ * the global private KeyID) and the TDCS (control structure, in TDCX pages
+ * under the TD's own KeyID).  The module's native copy is authoritative;
+ * the pages are initialized and owned so the host can neither read nor
+ * silently change them (a host write poisons them and the module's next
+ * integrity check of the TDR turns into TDX_NON_RECOVERABLE_TD_CORRUPTED_MD).
+ *
+ * TD lifecycle (TDR.LIFECYCLE_STATE), written only by td_lifecycle_transition():
+ *   HKID_ASSIGNED --MNG.KEY.CONFIG on every package--> KEYS_CONFIGURED
+ *   HKID_ASSIGNED, KEYS_CONFIGURED --MNG.VPFLUSHDONE--> BLOCKED
+ *   BLOCKED --MNG.KEY.FREEID--> TEARDOWN
+ * OP_STATE (TDCS), written only by op_state_transition():
+ *   UNINITIALIZED --MNG.INIT--> INITIALIZED --MR.FINALIZE--> RUNNABLE
+ *
+ * Key Ownership Table per HKID: FREE --MNG.CREATE--> ASSIGNED
+ *   --VPFLUSHDONE--> FLUSHED --KEY.FREEID--> FREE; the global KeyID is
+ *   RESERVED from SYS.CONFIG on.
+ *
+ * Locking: the module's td_list_lock guards the list; each TD has a lock
+ * taken with trylock by every leaf that names its TDR, so contention is
+ * TDX_OPERAND_BUSY on the TDR, never a wait.  Pages named as operands are
+ * locked the same way in a hashed table (module.h page locks).
+ */
+#ifndef TDX_MODULE_TD_H
+#define TDX_MODULE_TD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <openssl/evp.h>
+
+#include <tdx/tdx_arch.h>
+#include <tdx/tdx_status.h>
+
+struct tdx_module;
+struct plat_lp;
+
+enum td_lifecycle {
+	TD_HKID_ASSIGNED = 0,
+	TD_KEYS_CONFIGURED = 1,
+	TD_BLOCKED = 2,
+	TD_TEARDOWN = 3,
+	TD_LIFECYCLE_NR,
+};
+
+enum op_state {
+	OP_STATE_UNINITIALIZED = 0,
+	OP_STATE_INITIALIZED = 1,
+	OP_STATE_RUNNABLE = 2,
+	OP_STATE_NR,
+};
+
+enum kot_state {
+	KOT_FREE = 0,
+	KOT_ASSIGNED = 1,
+	KOT_FLUSHED = 2,
+	KOT_RESERVED = 3,
+};
+
+#define TD_MAX_TDCX	(MODULE_TDCS_PAGES)
+#define MODULE_TDCS_PAGES	6
+
+struct td {
+	struct td *next;
+	pthread_mutex_t lock;
+	uint64_t tdr_pa;
+	hkid_t hkid;
+	uint8_t key[32];
+	enum td_lifecycle lifecycle;
+	uint64_t pkg_config_bitmap;
+	bool fatal;
+	unsigned int num_tdcx;
+	uint64_t tdcx_pa[TD_MAX_TDCX];
+	uint64_t chldcnt;
+
+	/* TDCS */
+	enum op_state op_state;
+	uint64_t attributes;
+	uint64_t xfam;
+	uint16_t max_vcpus;
+	uint64_t eptp;
+	uint64_t config_flags;
+	uint16_t tsc_frequency;
+	uint8_t mrconfigid[48];
+	uint8_t mrowner[48];
+	uint8_t mrownerconfig[48];
+	uint8_t mrtd[48];
+	uint8_t rtmr[4][48];
+	EVP_MD_CTX *mrtd_ctx;
+	unsigned int num_vcpus;
+	unsigned int num_assoc_vcpus;
+	uint64_t td_epoch;
+};
+
+/* td.c */
+struct td *td_alloc(struct tdx_module *mod, uint64_t tdr_pa);
+void td_free(struct tdx_module *mod, struct td *td);
+bool td_lifecycle_transition(struct td *td, enum td_lifecycle to);
+bool op_state_transition(struct td *td, enum op_state to);
+
+/*
+ * td_get_locked() - the TD whose TDR is at @tdr_pa, locked: checks the PA
+ * operand (alignment, KeyID bits, TDMR), the PAMT page type, and the TDR
+ * page's integrity.  Returns TDX_SUCCESS with *@out locked, or the status
+ * blaming @operand.
+ */
+tdx_status_t td_get_locked(struct tdx_module *mod, struct plat_lp *lp, uint64_t tdr_pa,
+			   uint32_t operand, struct td **out);
+void td_unlock(struct td *td);
+
+/*
+ * A page operand the host gives to become a TD page: 4 KiB aligned, no
+ * KeyID bits, in an initialized TDMR part, PT_NDA, not locked by another
+ * LP.  On success the page is locked (page_unlock() when done).
+ */
+struct pamt_ref;
+tdx_status_t td_check_ndapage(struct tdx_module *mod, struct plat_lp *lp, uint64_t pa,
+			      uint32_t operand, struct pamt_ref *ref);
+
+/* Hashed per-page locks: trylock, never wait. */
+bool page_trylock(struct tdx_module *mod, uint64_t pa);
+void page_unlock(struct tdx_module *mod, uint64_t pa);
+
+/* KOT */
+enum kot_state kot_get(const struct tdx_module *mod, hkid_t hkid);
+void kot_set(struct tdx_module *mod, hkid_t hkid, enum kot_state s);
+
+#endif /* TDX_MODULE_TD_H */

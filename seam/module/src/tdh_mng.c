@@ -1,0 +1,438 @@
+/*
+ * The TD management (MNG) family: TDH.MNG.CREATE, KEY.CONFIG, ADDCX,
+ * INIT, RD, VPFLUSHDONE, KEY.FREEID and KEY.RECLAIMID (reference
+ * tdx-abi.md 1.3, 4.1, 4.9).  Check phase, then commit phase.
+ */
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include <tdx/tdx_metadata.h>
+
+#include "metadata.h"
+#include "mktme.h"
+#include "module.h"
+#include "pamt.h"
+#include "platform.h"
+#include "pmem.h"
+#include "td.h"
+#include "tdh_mng.h"
+
+/* TD_PARAMS (reference tdx-abi.md 4.1). */
+struct td_params {
+	uint64_t attributes;
+	uint64_t xfam;
+	uint16_t max_vcpus;
+	uint8_t num_l2_vms;
+	uint8_t msr_config_ctls;
+	uint32_t reserved0;
+	uint64_t eptp_controls;
+	uint64_t config_flags;
+	uint16_t tsc_frequency;
+	uint8_t reserved1[38];
+	uint8_t mrconfigid[48];
+	uint8_t mrowner[48];
+	uint8_t mrownerconfig[48];
+	uint64_t ia32_arch_capabilities_config;
+	uint8_t reserved2[24];
+	uint8_t cpuid_config[768];
+} TDX_PACKED;
+TDX_ASSERT_SIZE(struct td_params, 1024);
+
+#define TD_PARAMS_ALIGNMENT	1024
+#define EPTP_MT_WB		6
+#define EPTP_PWL_4		3	/* page-walk length minus one */
+#define EPTP_PWL_5		4
+#define CONFIG_FLAGS_GPAW	TDX_BIT(0)
+
+static uint64_t all_packages(const struct tdx_module *mod)
+{
+	return (1ULL << mod->boot.sysinfo.mcheck.tot_num_sockets) - 1;
+}
+
+tdx_status_t tdh_mng_create(struct tdx_module *mod, struct plat_lp *lp,
+			    struct tdx_module_args *args)
+{
+	hkid_t hkid = (hkid_t)args->rdx;
+	struct pamt_ref ref;
+	struct td *td;
+	uint8_t key[32];
+	tdx_status_t st;
+
+	/* TDH.MNG.CREATE: RDX is a private HKID whose KOT entry is FREE. */
+	if ((args->rdx >> 16) || hkid < mod->private_hkid_min || hkid > mod->private_hkid_max ||
+	    hkid == mod->global_hkid)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	st = td_check_ndapage(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &ref);
+	if (st != TDX_SUCCESS)
+		return st;
+	pthread_mutex_lock(&mod->td_list_lock);
+	if (kot_get(mod, hkid) != KOT_FREE) {
+		pthread_mutex_unlock(&mod->td_list_lock);
+		st = TDX_HKID_NOT_FREE;
+		goto out;
+	}
+	kot_set(mod, hkid, KOT_ASSIGNED);	/* claimed under the list lock */
+	pthread_mutex_unlock(&mod->td_list_lock);
+	if (RAND_bytes(key, sizeof(key)) != 1) {
+		st = TDX_RND_NO_ENTROPY;
+		goto undo_kot;
+	}
+	if (!memcmp(key, key + 16, 16))
+		key[0] ^= 1;
+	if (pmem_seam_init(lp, module_global_pa(mod, args->rcx), TDX_PAGE_SIZE) ||
+	    !pamt_transition(mod, lp, &ref, PT_TDR, args->rcx)) {
+		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+		goto undo_kot;
+	}
+	td = td_alloc(mod, args->rcx);
+	if (!td) {
+		pamt_transition(mod, lp, &ref, PT_NDA, 0);
+		st = TDX_SYS_BUSY;
+		goto undo_kot;
+	}
+
+	/* Commit: nothing below may fail. */
+	td->hkid = hkid;
+	memcpy(td->key, key, sizeof(key));
+	td->lifecycle = TD_HKID_ASSIGNED;
+	td->op_state = OP_STATE_UNINITIALIZED;
+	OPENSSL_cleanse(key, sizeof(key));
+	goto out;
+undo_kot:
+	pthread_mutex_lock(&mod->td_list_lock);
+	kot_set(mod, hkid, KOT_FREE);
+	pthread_mutex_unlock(&mod->td_list_lock);
+out:
+	page_unlock(mod, args->rcx);
+	return st;
+}
+
+tdx_status_t tdh_mng_key_config(struct tdx_module *mod, struct plat_lp *lp,
+				struct tdx_module_args *args)
+{
+	uint64_t pkg = 1ULL << lp_package(lp);
+	struct td *td;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->lifecycle != TD_HKID_ASSIGNED) {
+		st = TDX_LIFECYCLE_STATE_INCORRECT;
+		goto out;
+	}
+	if (td->pkg_config_bitmap & pkg) {
+		st = TDX_KEY_CONFIGURED;
+		goto out;
+	}
+	/* PCONFIG the TD's ephemeral key on this package. */
+	if (mktme_program_key(lp, td->hkid, MKTME_KEYID_SET_KEY_DIRECT, td->key)) {
+		st = TDX_KEY_GENERATION_FAILED;
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	td->pkg_config_bitmap |= pkg;
+	if ((td->pkg_config_bitmap & all_packages(mod)) == all_packages(mod))
+		td_lifecycle_transition(td, TD_KEYS_CONFIGURED);
+out:
+	td_unlock(td);
+	return st;
+}
+
+static uint64_t td_pa(const struct td *td, const struct tdx_module *mod, uint64_t pa)
+{
+	return pmem_pa_with_keyid(mod->plat, pa, td->hkid);
+}
+
+tdx_status_t tdh_mng_addcx(struct tdx_module *mod, struct plat_lp *lp,
+			   struct tdx_module_args *args)
+{
+	struct pamt_ref ref;
+	struct td *td;
+	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->lifecycle != TD_KEYS_CONFIGURED) {
+		st = TDX_TD_KEYS_NOT_CONFIGURED;
+		goto out;
+	}
+	if (td->op_state != OP_STATE_UNINITIALIZED) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	if (td->num_tdcx >= MODULE_TDCS_PAGES) {
+		st = TDX_TDCX_NUM_INCORRECT;
+		goto out;
+	}
+	st = td_check_ndapage(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &ref);
+	if (st != TDX_SUCCESS)
+		goto out;
+	if (pmem_seam_init(lp, td_pa(td, mod, args->rcx), TDX_PAGE_SIZE) ||
+	    !pamt_transition(mod, lp, &ref, PT_TDCX, td->tdr_pa)) {
+		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+		goto unlock_page;
+	}
+
+	/* Commit: nothing below may fail. */
+	td->tdcx_pa[td->num_tdcx++] = args->rcx;
+	td->chldcnt++;
+unlock_page:
+	page_unlock(mod, args->rcx);
+out:
+	td_unlock(td);
+	return st;
+}
+
+/* Every TD_PARAMS rule, blaming the field's operand id. */
+static tdx_status_t check_td_params(const struct tdx_module *mod, const struct td_params *p,
+				    uint64_t *rcx_out)
+{
+	static const uint8_t zero[38];
+	unsigned int pwl = (unsigned int)TDX_FIELD_GET(TDX_GENMASK(5, 3), p->eptp_controls);
+
+	*rcx_out = 0;
+	if ((p->attributes & ~MODULE_ATTRIBUTES_FIXED0) ||
+	    (p->attributes & MODULE_ATTRIBUTES_FIXED1) != MODULE_ATTRIBUTES_FIXED1)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_ATTRIBUTES);
+	/* MIGRATABLE excludes DEBUG. */
+	if ((p->attributes & TDX_BIT(29)) && (p->attributes & TDX_BIT(0)))
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_ATTRIBUTES);
+	if ((p->xfam & ~MODULE_XFAM_FIXED0) ||
+	    (p->xfam & MODULE_XFAM_FIXED1) != MODULE_XFAM_FIXED1)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_XFAM);
+	if (p->max_vcpus < 1 || p->max_vcpus > MODULE_MAX_VCPUS_PER_TD)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_MAX_VCPUS);
+	if (p->num_l2_vms)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_NUM_L2_VMS);
+	if (p->msr_config_ctls & ~1U)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_IA32_ARCH_CAPABILITIES_CONFIG);
+	if ((p->eptp_controls & 7) != EPTP_MT_WB || (pwl != EPTP_PWL_4 && pwl != EPTP_PWL_5) ||
+	    (p->eptp_controls & ~TDX_GENMASK(5, 0)))
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EPTP_CONTROLS);
+	/* 5-level EPT and GPAW 52 need a CPU with more than 48 address bits. */
+	if ((pwl == EPTP_PWL_5 || (p->config_flags & CONFIG_FLAGS_GPAW)) &&
+	    platform_cfg(mod->plat)->max_pa <= 48)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EPTP_CONTROLS);
+	if ((p->config_flags & CONFIG_FLAGS_GPAW) && pwl != EPTP_PWL_5)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EXEC_CONTROLS);
+	if ((p->config_flags & ~MODULE_CONFIG_FLAGS_FIXED0) ||
+	    (p->config_flags & MODULE_CONFIG_FLAGS_FIXED1) != MODULE_CONFIG_FLAGS_FIXED1)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EXEC_CONTROLS);
+	if (p->tsc_frequency < 4 || p->tsc_frequency > 400)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_TSC_FREQUENCY);
+	if (p->reserved0 || memcmp(p->reserved1, zero, sizeof(p->reserved1)) ||
+	    memcmp(p->reserved2, zero, sizeof(p->reserved2)))
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	/* Entries beyond the configurable list are reserved. */
+	for (size_t i = 16 * MODULE_NUM_CPUID_CONFIG; i < sizeof(p->cpuid_config); i++) {
+		if (p->cpuid_config[i]) {
+			*rcx_out = i / 16;
+			return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_CPUID_CONFIG);
+		}
+	}
+	return TDX_SUCCESS;
+}
+
+tdx_status_t tdh_mng_init(struct tdx_module *mod, struct plat_lp *lp,
+			  struct tdx_module_args *args)
+{
+	struct td_params p;
+	struct td *td;
+	EVP_MD_CTX *ctx;
+	uint64_t rcx_out;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->lifecycle != TD_KEYS_CONFIGURED) {
+		st = TDX_TD_KEYS_NOT_CONFIGURED;
+		goto out;
+	}
+	if (td->op_state != OP_STATE_UNINITIALIZED) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	if (td->num_tdcx < MODULE_TDCS_PAGES) {
+		st = TDX_TDCS_NOT_ALLOCATED;
+		goto out;
+	}
+	/* TDH.MNG.INIT: RDX is a 1 KiB aligned TD_PARAMS in shared memory. */
+	if (!module_shared_buffer_ok(mod, args->rdx, sizeof(p), TD_PARAMS_ALIGNMENT) ||
+	    pmem_seam_read(lp, args->rdx, &p, sizeof(p))) {
+		st = tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+		goto out;
+	}
+	st = check_td_params(mod, &p, &rcx_out);
+	if (st != TDX_SUCCESS) {
+		if (rcx_out)
+			args->rcx = rcx_out;
+		goto out;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha384(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		st = TDX_SYS_BUSY;
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	td->attributes = p.attributes;
+	td->xfam = p.xfam;
+	td->max_vcpus = p.max_vcpus;
+	td->eptp = p.eptp_controls;
+	td->config_flags = p.config_flags;
+	td->tsc_frequency = p.tsc_frequency;
+	memcpy(td->mrconfigid, p.mrconfigid, 48);
+	memcpy(td->mrowner, p.mrowner, 48);
+	memcpy(td->mrownerconfig, p.mrownerconfig, 48);
+	memset(td->rtmr, 0, sizeof(td->rtmr));
+	memset(td->mrtd, 0, sizeof(td->mrtd));
+	td->mrtd_ctx = ctx;
+	op_state_transition(td, OP_STATE_INITIALIZED);
+out:
+	td_unlock(td);
+	return st;
+}
+
+/* TD-scope fields the host may read (production TD column). */
+static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
+{
+	switch (key) {
+	case MD_FIELD_ID_KEY(0x8010000000000001ULL): *v = td->fatal; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x8010000200000002ULL): *v = td->num_tdcx; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x8010000300000004ULL): *v = td->chldcnt; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x8010000200000005ULL): *v = td->lifecycle; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x8110000100000001ULL): *v = td->hkid; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x8110000300000002ULL): *v = td->pkg_config_bitmap; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9010000200000001ULL): *v = td->num_vcpus; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9010000200000002ULL): *v = td->num_assoc_vcpus; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9010000200000004ULL): *v = td->op_state; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x1110000300000000ULL): *v = td->attributes; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x1110000300000001ULL): *v = td->xfam; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x1110000200000002ULL): *v = td->max_vcpus; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x1110000000000003ULL): *v = td->config_flags & 1; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x1110000300000004ULL): *v = td->eptp; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x111000010000000CULL): *v = td->tsc_frequency; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x1110000300000016ULL): *v = td->config_flags; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9210000300000000ULL): *v = td->td_epoch; return TDX_SUCCESS;
+	default:
+		break;
+	}
+	/* MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG: 6 elements of 8 bytes. */
+	static const struct {
+		uint64_t id;
+		size_t off;
+	} mr[] = {
+		{ 0x1310000300000000ULL, offsetof(struct td, mrtd) },
+		{ 0x1310000300000010ULL, offsetof(struct td, mrconfigid) },
+		{ 0x1310000300000018ULL, offsetof(struct td, mrowner) },
+		{ 0x1310000300000020ULL, offsetof(struct td, mrownerconfig) },
+	};
+	for (size_t i = 0; i < TDX_ARRAY_SIZE(mr); i++) {
+		uint64_t base = MD_FIELD_ID_KEY(mr[i].id);
+
+		if (key >= base && key < base + 6) {
+			memcpy(v, (const uint8_t *)td + mr[i].off + (key - base) * 8, 8);
+			return TDX_SUCCESS;
+		}
+	}
+	return TDX_METADATA_FIELD_ID_INCORRECT;
+}
+
+tdx_status_t tdh_mng_rd(struct tdx_module *mod, struct plat_lp *lp,
+			struct tdx_module_args *args)
+{
+	struct td *td;
+	uint64_t v = 0;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	/* TDR fields are readable once the TD exists; TDCS fields need MNG.INIT. */
+	if (!md_field_id_valid(args->rdx)) {
+		st = tdx_status_operand(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		goto out;
+	}
+	if (TDX_FIELD_GET(MD_FIELD_ID_CLASS_CODE, args->rdx) >= 16 &&
+	    td->op_state == OP_STATE_UNINITIALIZED) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	st = td_field(td, MD_FIELD_ID_KEY(args->rdx), &v);
+	if (st != TDX_SUCCESS) {
+		st = tdx_status_operand(st, TDX_OPERAND_ID_RDX);
+		goto out;
+	}
+	args->r8 = v;
+out:
+	td_unlock(td);
+	return st;
+}
+
+tdx_status_t tdh_mng_vpflushdone(struct tdx_module *mod, struct plat_lp *lp,
+				 struct tdx_module_args *args)
+{
+	struct td *td;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->lifecycle != TD_HKID_ASSIGNED && td->lifecycle != TD_KEYS_CONFIGURED) {
+		st = TDX_LIFECYCLE_STATE_INCORRECT;
+		goto out;
+	}
+	if (td->num_assoc_vcpus) {
+		st = TDX_FLUSHVP_NOT_DONE;
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	td_lifecycle_transition(td, TD_BLOCKED);
+	pthread_mutex_lock(&mod->td_list_lock);
+	kot_set(mod, td->hkid, KOT_FLUSHED);
+	mod->wb_pending[td->hkid] = all_packages(mod);
+	pthread_mutex_unlock(&mod->td_list_lock);
+out:
+	td_unlock(td);
+	return st;
+}
+
+tdx_status_t tdh_mng_key_freeid(struct tdx_module *mod, struct plat_lp *lp,
+				struct tdx_module_args *args)
+{
+	struct td *td;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->lifecycle != TD_BLOCKED) {
+		st = TDX_LIFECYCLE_STATE_INCORRECT;
+		goto out;
+	}
+	pthread_mutex_lock(&mod->td_list_lock);
+	if (mod->wb_pending[td->hkid]) {
+		pthread_mutex_unlock(&mod->td_list_lock);
+		st = TDX_WBCACHE_NOT_COMPLETE;
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	kot_set(mod, td->hkid, KOT_FREE);
+	pthread_mutex_unlock(&mod->td_list_lock);
+	td_lifecycle_transition(td, TD_TEARDOWN);
+out:
+	td_unlock(td);
+	return st;
+}
+
+tdx_status_t tdh_mng_key_reclaimid(struct tdx_module *mod, struct plat_lp *lp,
+				   struct tdx_module_args *args)
+{
+	/* A no-op in TDX 1.5, kept for compatibility. */
+	(void)mod;
+	(void)lp;
+	(void)args;
+	return TDX_SUCCESS;
+}
