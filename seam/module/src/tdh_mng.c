@@ -15,6 +15,7 @@
 #include "pamt.h"
 #include "platform.h"
 #include "pmem.h"
+#include "sept.h"
 #include "td.h"
 #include "tdh_mng.h"
 
@@ -270,6 +271,11 @@ tdx_status_t tdh_mng_init(struct tdx_module *mod, struct plat_lp *lp,
 			args->rcx = rcx_out;
 		goto out;
 	}
+	/* The SEPT root lives in the last TDCS page. */
+	td->attributes = p.attributes;
+	st = sept_init_table(mod, lp, td, sept_root_pa(td));
+	if (st != TDX_SUCCESS)
+		goto out;
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha384(), NULL) != 1) {
 		EVP_MD_CTX_free(ctx);

@@ -1,0 +1,102 @@
+/*
+ * The secure EPT (reference tdx-abi.md 4.7): 4-level tables in PT_EPT
+ * pages under the TD's KeyID, rooted in the last TDCS page.  Each entry
+ * keeps its state in the bits the module uses (D, TDEX, TDBW, TDB, TDP,
+ * IPAT, PS), encoded as the reference's table:
+ *
+ *   FREE 0x0E  REMOVED 0x0C  NL_MAPPED 0x00  NL_BLOCKED 0x08
+ *   MAPPED 0x60  BLOCKED 0x68  PENDING 0x70  PENDING_BLOCKED 0x78
+ *
+ * Transitions (sept_transition() is the only writer of an entry):
+ *   FREE -> NL_MAPPED (SEPT.ADD), MAPPED (PAGE.ADD), PENDING (PAGE.AUG)
+ *   NL_MAPPED <-> NL_BLOCKED, MAPPED <-> BLOCKED, PENDING <-> PENDING_BLOCKED
+ *        (RANGE.BLOCK / RANGE.UNBLOCK)
+ *   PENDING -> MAPPED (TDG.MEM.PAGE.ACCEPT)
+ *   MAPPED, BLOCKED, PENDING, PENDING_BLOCKED -> FREE (PAGE.REMOVE)
+ *   NL_MAPPED, NL_BLOCKED -> FREE (SEPT.REMOVE)
+ *   REMOVED -> PENDING (PAGE.AUG)
+ * The TD's lock is held across every walk and transition.
+ */
+#ifndef TDX_MODULE_SEPT_H
+#define TDX_MODULE_SEPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <tdx/tdx_status.h>
+
+struct tdx_module;
+struct plat_lp;
+struct td;
+
+enum sept_state {
+	SEPT_FREE,
+	SEPT_REMOVED,
+	SEPT_NL_MAPPED,
+	SEPT_NL_BLOCKED,
+	SEPT_MAPPED,
+	SEPT_BLOCKED,
+	SEPT_PENDING,
+	SEPT_PENDING_BLOCKED,
+	SEPT_NR_STATES,
+	SEPT_INVALID = SEPT_NR_STATES,
+};
+
+#define SEPT_LEVEL_4K	0
+#define SEPT_LEVEL_2M	1
+#define SEPT_LEVEL_1G	2
+#define SEPT_ROOT_LEVEL	3	/* 4-level EPT */
+
+#define SEPT_R		TDX_BIT(0)
+#define SEPT_W		TDX_BIT(1)
+#define SEPT_X		TDX_BIT(2)
+#define SEPT_MT_MASK	TDX_GENMASK(5, 3)
+#define SEPT_IPAT	TDX_BIT(6)
+#define SEPT_PS		TDX_BIT(7)
+#define SEPT_D		TDX_BIT(9)
+#define SEPT_PA_MASK	TDX_GENMASK(51, 12)
+#define SEPT_TDEX	TDX_BIT(53)
+#define SEPT_TDBW	TDX_BIT(54)
+#define SEPT_TDB	TDX_BIT(55)
+#define SEPT_TDP	TDX_BIT(56)
+#define SEPT_SVE	TDX_BIT(63)
+
+/* A located entry: where it lives and what it holds. */
+struct sept_ref {
+	uint64_t table_pa;	/* the SEPT page holding the entry */
+	unsigned int index;
+	unsigned int level;
+	uint64_t entry;
+};
+
+enum sept_state sept_state(uint64_t entry);
+bool sept_is_leaf_state(enum sept_state s);
+
+/** sept_arch_entry() / sept_arch_info(): the host's view (RCX, RDX). */
+uint64_t sept_arch_entry(uint64_t entry);
+uint64_t sept_arch_info(const struct sept_ref *ref);
+
+/** sept_init_table() - a fresh SEPT page: 512 FREE entries under the TD's key. */
+tdx_status_t sept_init_table(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t pa);
+
+/**
+ * sept_walk() - find the entry for @gpa at @level.  TDX_SUCCESS with @ref
+ * filled, or TDX_EPT_WALK_FAILED with @ref describing the entry (at a
+ * higher level) where the walk stopped.
+ */
+tdx_status_t sept_walk(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+		       uint64_t gpa, unsigned int level, struct sept_ref *ref);
+
+/** sept_transition() - write @ref's entry in state @to pointing at @pa. */
+bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+		     struct sept_ref *ref, enum sept_state to, uint64_t pa);
+
+/** sept_table_empty() - are all 512 entries of the table at @pa FREE? */
+bool sept_table_empty(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+		      uint64_t pa);
+
+/* The root SEPT page of @td. */
+uint64_t sept_root_pa(const struct td *td);
+
+#endif /* TDX_MODULE_SEPT_H */

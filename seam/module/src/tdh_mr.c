@@ -1,0 +1,80 @@
+/*
+ * TDH.MR.EXTEND and TDH.MR.FINALIZE.
+ */
+#include "measure.h"
+#include "platform.h"
+#include "pmem.h"
+#include "tdh_mem.h"
+#include "tdh_mem_common.h"
+
+#define MR_EXTEND_CHUNK 256
+
+tdx_status_t tdh_mr_extend(struct tdx_module *mod, struct plat_lp *lp,
+			   struct tdx_module_args *args)
+{
+	uint8_t chunk[MR_EXTEND_CHUNK];
+	struct sept_ref sref;
+	struct td *td;
+	uint64_t gpa = args->rcx;
+	unsigned int gpaw;
+	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->op_state != OP_STATE_INITIALIZED) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	gpaw = (td->config_flags & 1) ? 52 : 48;
+	/* RCX: a 256-byte aligned private GPA. */
+	if (!TDX_IS_ALIGNED(gpa, MR_EXTEND_CHUNK) || (gpa >> (gpaw - 1))) {
+		st = tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
+		goto out;
+	}
+	args->rcx = args->rdx = 0;
+	st = sept_walk(mod, lp, td, gpa & ~0xFFFULL, 0, &sref);
+	if (st == TDX_SUCCESS && sept_state(sref.entry) != SEPT_MAPPED)
+		st = TDX_EPT_ENTRY_STATE_INCORRECT;
+	if (st != TDX_SUCCESS) {
+		mem_report_sept(args, &sref);
+		goto out;
+	}
+	if (pmem_seam_read(lp, pmem_pa_with_keyid(mod->plat, (sref.entry & SEPT_PA_MASK) +
+						  (gpa & 0xFFF), td->hkid),
+			   chunk, sizeof(chunk))) {
+		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	measure_mrtd_header(td, "MR.EXTEND", gpa);
+	measure_mrtd_data(td, chunk, sizeof(chunk));
+out:
+	td_unlock(td);
+	return st;
+}
+
+tdx_status_t tdh_mr_finalize(struct tdx_module *mod, struct plat_lp *lp,
+			     struct tdx_module_args *args)
+{
+	struct td *td;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->op_state != OP_STATE_INITIALIZED) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	if (!td->num_vcpus) {
+		st = TDX_NO_VCPUS;
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	measure_mrtd_finalize(td);
+	op_state_transition(td, OP_STATE_RUNNABLE);
+out:
+	td_unlock(td);
+	return st;
+}
