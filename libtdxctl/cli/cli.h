@@ -69,5 +69,6 @@ int cmd_key(int argc, char **argv);
 int cmd_module(int argc, char **argv);
 /** cmd_seamldr() - "tdxctl seamldr build|info"; argv[0] is "seamldr". */
 int cmd_seamldr(int argc, char **argv);
+int cmd_sys(int argc, char **argv);
 
 #endif /* TDX_TDXCTL_CLI_H */

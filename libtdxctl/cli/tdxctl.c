@@ -5,6 +5,7 @@
  *   tdxctl key generate|hash ...
  *   tdxctl module build|sign|info ...
  *   tdxctl seamldr build|info ...
+ *   tdxctl sys info ...
  *
  * Exit codes: 0 success, 1 failure, 2 usage error.
  */
@@ -14,6 +15,7 @@ static const struct cli_cmd groups[] = {
 	{ "key", cmd_key, "generate a vendor signing key, print its hash" },
 	{ "module", cmd_module, "build, sign and inspect TDX module blobs" },
 	{ "seamldr", cmd_seamldr, "build and inspect the NP-SEAMLDR ACM" },
+	{ "sys", cmd_sys, "boot an emulated host and print the module's metadata" },
 };
 
 int main(int argc, char **argv)

@@ -301,4 +301,14 @@ int tdxctl_acm_parse(const void *acm, size_t len, struct tdxctl_acm_view *view,
  */
 int tdxctl_acm_verify(const void *acm, size_t len, struct emu_error *err);
 
+/* ---- metadata ---- */
+
+/**
+ * tdxctl_sys_field_name() - the name of a global (SYS) metadata field,
+ * e.g. "MAX_TDMRS", or NULL; *@element gets the element index and
+ * *@nr_elements the field's element count (either may be NULL).
+ */
+const char *tdxctl_sys_field_name(uint64_t field_id, unsigned int *element,
+				  unsigned int *nr_elements);
+
 #endif /* TDX_TDXCTL_TDXCTL_H */
