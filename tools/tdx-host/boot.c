@@ -82,16 +82,18 @@ static void install_progress(void *arg, unsigned int cpu, uint64_t status, uint6
 		return;
 	fprintf(p->out, "  CPU %-3u SEAMLDR.INSTALL -> %s", cpu, seamldr_status_name(status));
 	if (status == SEAMLDR_SUCCESS)
-		fprintf(p->out, " (%s)", p->n == 1 ? "session opened" :
-			p->n == p->total ? "last LP: module installed" : "joined session");
+		fprintf(p->out, " (%s)", p->n == p->total ? "last LP: module installed" :
+			p->n == 1 ? "session opened" : "joined session");
 	if (rdx)
 		fprintf(p->out, " RDX=%llu", (unsigned long long)rdx);
 	fputc('\n', p->out);
 }
 
 static void print_module(FILE *out, const struct tdxctl_blob_view *v,
-			 const struct seamldr_info *info, unsigned int nr_lps)
+			 const struct seamldr_info *info, struct platform *plat)
 {
+	unsigned int nr_lps = platform_nr_lps(plat);
+	uint32_t max_x2apic = 0;
 	const struct tdx_module_image_header *h = (const void *)v->module;
 	const struct seam_sigstruct *s = v->sigstruct;
 	struct seam_module_layout l;
@@ -107,8 +109,11 @@ static void print_module(FILE *out, const struct tdxctl_blob_view *v,
 	fprintf(out, "  MRSEAM ");
 	hex(out, info->seamextend.mrseam, sizeof(info->seamextend.mrseam));
 	fputc('\n', out);
-	if (!seamrr_layout_compute(s, v->nr_module_pages, nr_lps, nr_lps - 1, 0, 128ULL << 20,
-				   0, &l))
+	for (unsigned int i = 0; i < nr_lps; i++)
+		if (lp_x2apic_id(platform_lp(plat, i)) > max_x2apic)
+			max_x2apic = lp_x2apic_id(platform_lp(plat, i));
+	if (!seamrr_layout_compute(s, v->nr_module_pages, nr_lps, max_x2apic,
+				   platform_seamrr(plat).base, platform_seamrr(plat).size, 0, &l))
 		fprintf(out, "  regions: code %llu KiB, data %llu KiB (TLS %llu KiB/LP), stacks %llu KiB, "
 			"page tables %llu KiB, keyhole %llu KiB, keyhole-edit %llu KiB, "
 			"VMCS %u x 4 KiB\n",
@@ -153,7 +158,7 @@ int host_boot_install(struct host_boot *b, const char *module_path, uint32_t sce
 		goto out;
 	ret = tdx_host_seamldr_info(b->host, 0, &b->info, &status, err);
 	if (!ret && out)
-		print_module(out, &v, &b->info, prog.total);
+		print_module(out, &v, &b->info, plat);
 out:
 	free(blob);
 	return ret;

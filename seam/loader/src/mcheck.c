@@ -5,7 +5,7 @@
  *
  * tdx-emu's choices, pinned by tests: SEAMRR is a power of two of at
  * least 64 MiB (32 MiB P-SEAMLDR range plus a module range), aligned to
- * its size; CMRs may not overlap SEAMRR or SMRR; the BIOS must configure
+ * its size; CMRs may not overlap SEAMRR or SMRR, nor SMRR SEAMRR; the BIOS must configure
  * the KeyID width and partitioning the memory controller was built with.
  */
 #include <errno.h>
@@ -41,6 +41,7 @@ static const char *const check_names[MCHECK_NR_CHECKS] = {
 	[MCHECK_CMR_OVERLAPS_SEAMRR] = "CMR_OVERLAPS_SEAMRR",
 	[MCHECK_SMRR_INCONSISTENT] = "SMRR_INCONSISTENT",
 	[MCHECK_SMRR_OVERLAPS_CMR] = "SMRR_OVERLAPS_CMR",
+	[MCHECK_SMRR_OVERLAPS_SEAMRR] = "SMRR_OVERLAPS_SEAMRR",
 	[MCHECK_TOO_MANY_PACKAGES] = "TOO_MANY_PACKAGES",
 };
 TDX_STATIC_ASSERT(TDX_ARRAY_SIZE(check_names) == MCHECK_NR_CHECKS,
@@ -233,7 +234,8 @@ static int check_cmrs(struct platform *plat, struct mcheck_result *res,
 }
 
 static int check_smrr(struct platform *plat, struct mcheck_result *res,
-		      const struct platform_range *cmr, unsigned int nr)
+		      const struct platform_range *cmr, unsigned int nr,
+		      struct platform_range seamrr)
 {
 	uint64_t v0, vi, base, mask, size;
 	int lp;
@@ -250,6 +252,12 @@ static int check_smrr(struct platform *plat, struct mcheck_result *res,
 		return 0;
 	base = rdmsr0(platform_lp(plat, 0), MSR_IA32_SMRR_PHYSBASE) & SMRR_ADDR_MASK;
 	size = (~(mask & SMRR_ADDR_MASK) & 0xFFFFFFFFULL) + 1;
+	if (overlap(base, size, seamrr.base, seamrr.size))
+		return fail(res, MCHECK_SMRR_OVERLAPS_SEAMRR,
+			    "SMRR [0x%llx, 0x%llx) overlaps SEAMRR [0x%llx, 0x%llx)",
+			    (unsigned long long)base, (unsigned long long)(base + size),
+			    (unsigned long long)seamrr.base,
+			    (unsigned long long)(seamrr.base + seamrr.size));
 	for (unsigned int i = 0; i < nr; i++)
 		if (overlap(base, size, cmr[i].base, cmr[i].size))
 			return fail(res, MCHECK_SMRR_OVERLAPS_CMR,
@@ -278,7 +286,7 @@ int mcheck_run(struct platform *plat, struct mcheck_result *res)
 	if (!ret)
 		ret = check_cmrs(plat, res, cmr, nr_cmrs, seamrr);
 	if (!ret)
-		ret = check_smrr(plat, res, cmr, nr_cmrs);
+		ret = check_smrr(plat, res, cmr, nr_cmrs, seamrr);
 	if (ret)
 		return ret;
 

@@ -42,7 +42,8 @@ int seamrr_layout_compute(const struct seam_sigstruct *sig, uint64_t num_module_
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	if (seamrr_size <= P_SEAMLDR_RANGE_SIZE || !nr_lps || !num_module_pages)
+	if (seamrr_size <= P_SEAMLDR_RANGE_SIZE || !nr_lps || !num_module_pages ||
+	    max_x2apic >= PLATFORM_MAX_LPS * 64 || max_x2apic + 1 < nr_lps)
 		return -ENOSPC;
 	l->nr_lps = nr_lps;
 	l->nr_vmcs = max_x2apic + 1;

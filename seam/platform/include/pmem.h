@@ -52,7 +52,7 @@ int pmem_attacker_read(struct platform *plat, uint64_t pa, void *buf, size_t len
 
 struct pmem_line_info {
 	hkid_t keyid;
-	uint16_t key_gen;
+	uint32_t key_gen;
 	bool td_owner;
 	bool poison;
 };

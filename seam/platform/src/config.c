@@ -2,6 +2,7 @@
  * Platform configuration: the defaults of a small TDX-capable server and
  * "key=value" overrides from the command line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,8 @@ static int parse_size(const char *s, uint64_t *out)
 	unsigned long long v;
 	unsigned int shift = 0;
 
-	if (!*s || *s == '-')
+	/* strtoull would skip blanks and accept a sign: demand a digit. */
+	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);
@@ -77,22 +79,37 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 	return 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int parse_hex48(const char *s, uint8_t out[48])
 {
+	uint8_t tmp[48];
+
 	if (strlen(s) != 96)
 		return -EINVAL;
 	for (int i = 0; i < 48; i++) {
-		unsigned int b;
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
+		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		out[i] = (uint8_t)b;
+		tmp[i] = (uint8_t)(hi << 4 | lo);
 	}
+	memcpy(out, tmp, sizeof(tmp));
 	return 0;
 }
 
 static int parse_cmrs(const char *s, struct platform_config *cfg)
 {
+	struct platform_range cmr[PLATFORM_MAX_CMRS];
 	char buf[1024];
 	char *save = NULL;
 	unsigned int n = 0;
@@ -106,10 +123,12 @@ static int parse_cmrs(const char *s, struct platform_config *cfg)
 		if (!plus || n >= PLATFORM_MAX_CMRS)
 			return -EINVAL;
 		*plus = '\0';
-		if (parse_size(tok, &cfg->cmr[n].base) || parse_size(plus + 1, &cfg->cmr[n].size))
+		if (parse_size(tok, &cmr[n].base) || parse_size(plus + 1, &cmr[n].size))
 			return -EINVAL;
 		n++;
 	}
+	/* Only a list that parsed whole replaces the configured one. */
+	memcpy(cfg->cmr, cmr, n * sizeof(cmr[0]));
 	cfg->nr_cmrs = n;
 	return 0;
 }

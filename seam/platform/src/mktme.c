@@ -93,9 +93,9 @@ bool mktme_tme_enabled(const struct platform *plat)
 	return (plat->lps[0].msr.tme_activate & TME_ACTIVATE_ENABLE) != 0;
 }
 
-uint16_t mktme_key_gen(struct platform *plat, hkid_t keyid)
+uint32_t mktme_key_gen(struct platform *plat, hkid_t keyid)
 {
-	uint16_t gen;
+	uint32_t gen;
 
 	pthread_mutex_lock(&plat->key_lock);
 	gen = plat->keys[keyid].gen;
@@ -129,14 +129,21 @@ int mktme_program_key(struct plat_lp *lp, hkid_t keyid, enum mktme_key_cmd cmd,
 		k->programmed_pkgs &= ~pkg_bit;
 		if (!k->programmed_pkgs) {
 			k->set = false;
-			k->gen = (k->gen + 1) & LINE_GEN_MASK;
+			k->gen++;
 		}
+	} else if (cmd == MKTME_KEYID_SET_KEY_RANDOM && k->set && !(k->programmed_pkgs & pkg_bit)) {
+		/*
+		 * The emulated memory controller keeps one key per KeyID: a
+		 * random key programmed on a further package adopts the key the
+		 * other packages hold, so memory stays readable from all of them.
+		 */
+		k->programmed_pkgs |= pkg_bit;
 	} else if (k->set && !memcmp(k->key, newkey, sizeof(newkey))) {
 		/* The same key on another package: the line contents stay valid. */
 		k->programmed_pkgs |= pkg_bit;
 	} else {
 		memcpy(k->key, newkey, sizeof(newkey));
-		k->gen = (k->gen + 1) & LINE_GEN_MASK;
+		k->gen++;
 		k->set = true;
 		k->programmed_pkgs = pkg_bit;
 	}
@@ -146,11 +153,11 @@ int mktme_program_key(struct plat_lp *lp, hkid_t keyid, enum mktme_key_cmd cmd,
 }
 
 /* The key a line was written under, or a stand-in for a replaced one. */
-static bool line_key(struct platform *plat, hkid_t keyid, uint16_t gen,
+static bool line_key(struct platform *plat, hkid_t keyid, uint32_t gen,
 		     uint8_t out[MKTME_KEY_BYTES])
 {
 	struct mktme_key *k = &plat->keys[keyid];
-	uint8_t buf[MKTME_KEY_BYTES + 2];
+	uint8_t buf[MKTME_KEY_BYTES + 4];
 	uint8_t digest[SHA256_DIGEST_LENGTH];
 
 	if (keyid == 0 && !mktme_tme_enabled(plat))
@@ -163,8 +170,8 @@ static bool line_key(struct platform *plat, hkid_t keyid, uint16_t gen,
 		return true;
 	}
 	pthread_mutex_unlock(&plat->key_lock);
-	buf[MKTME_KEY_BYTES] = (uint8_t)gen;
-	buf[MKTME_KEY_BYTES + 1] = (uint8_t)(gen >> 8);
+	for (int i = 0; i < 4; i++)
+		buf[MKTME_KEY_BYTES + i] = (uint8_t)(gen >> (8 * i));
 	SHA256(buf, sizeof(buf), digest);
 	memcpy(out, digest, MKTME_KEY_BYTES);
 	if (!memcmp(out, out + 16, 16))
@@ -190,7 +197,7 @@ static void xts_line(const uint8_t key[MKTME_KEY_BYTES], uint64_t line_pa, bool 
 }
 
 void mktme_encrypt_line(struct platform *plat, uint64_t line_pa, hkid_t keyid,
-			uint16_t gen, const uint8_t in[64], uint8_t out[64])
+			uint32_t gen, const uint8_t in[64], uint8_t out[64])
 {
 	uint8_t key[MKTME_KEY_BYTES];
 
@@ -203,7 +210,7 @@ void mktme_encrypt_line(struct platform *plat, uint64_t line_pa, hkid_t keyid,
 }
 
 void mktme_cross_key_line(struct platform *plat, uint64_t line_pa,
-			  hkid_t from_keyid, uint16_t from_gen, hkid_t to_keyid,
+			  hkid_t from_keyid, uint32_t from_gen, hkid_t to_keyid,
 			  uint8_t line[64])
 {
 	uint8_t ct[64];

@@ -84,14 +84,18 @@ int lp_wrmsr(struct plat_lp *lp, uint32_t msr, uint64_t val)
 		}
 		return 0;
 	case MSR_IA32_SMRR_PHYSBASE:
-		if (val & ~(smrr_addr | 0xFFULL))
-			return -EINVAL;
-		m->smrr_base = val;
-		return 0;
 	case MSR_IA32_SMRR_PHYSMASK:
-		if (val & ~(smrr_addr | SMRR_MASK_VALID | SMRR_MASK_LOCKED))
-			return -EINVAL;
-		m->smrr_mask = val;
+		if (m->smrr_mask & SMRR_MASK_LOCKED)
+			return -EPERM;
+		if (msr == MSR_IA32_SMRR_PHYSBASE) {
+			if (val & ~(smrr_addr | 0xFFULL))
+				return -EINVAL;
+			m->smrr_base = val;
+		} else {
+			if (val & ~(smrr_addr | SMRR_MASK_VALID | SMRR_MASK_LOCKED))
+				return -EINVAL;
+			m->smrr_mask = val;
+		}
 		return 0;
 	case MSR_IA32_TME_ACTIVATE:
 		if (m->tme_activate & TME_ACTIVATE_LOCK)

@@ -14,7 +14,7 @@
 
 static int check_config(const struct platform_config *cfg, struct emu_error *err)
 {
-	unsigned int nr_lps = cfg->nr_packages * cfg->lps_per_package;
+	uint64_t nr_lps = (uint64_t)cfg->nr_packages * cfg->lps_per_package;
 
 	if (cfg->max_pa < 36 || cfg->max_pa > 52)
 		return emu_error_set(err, -EINVAL, "max-pa=%u: must be 36..52", cfg->max_pa);
@@ -35,8 +35,8 @@ static int check_config(const struct platform_config *cfg, struct emu_error *err
 		return emu_error_set(err, -EINVAL, "packages=%u: must be 1..%u",
 				     cfg->nr_packages, PLATFORM_MAX_PACKAGES);
 	if (cfg->lps_per_package < 1 || nr_lps > PLATFORM_MAX_LPS)
-		return emu_error_set(err, -EINVAL, "lps=%u: must be 1..%u", nr_lps,
-				     PLATFORM_MAX_LPS);
+		return emu_error_set(err, -EINVAL, "lps=%llu: must be 1..%u",
+				     (unsigned long long)nr_lps, PLATFORM_MAX_LPS);
 	if (cfg->nr_cmrs > PLATFORM_MAX_CMRS)
 		return emu_error_set(err, -EINVAL, "cmr: at most %u ranges", PLATFORM_MAX_CMRS);
 	return 0;
@@ -58,11 +58,11 @@ int platform_create(const struct platform_config *cfg, struct platform **out,
 	int ret;
 
 	*out = NULL;
-	while ((1U << pkg_shift) < cfg->lps_per_package)
-		pkg_shift++;
 	ret = check_config(cfg, err);
 	if (ret)
 		return ret;
+	while ((1U << pkg_shift) < cfg->lps_per_package)
+		pkg_shift++;
 
 	plat = calloc(1, sizeof(*plat));
 	if (!plat)
@@ -77,7 +77,7 @@ int platform_create(const struct platform_config *cfg, struct platform **out,
 
 	/* Sparse: a large host costs only the pages that are touched. */
 	plat->dram = map_sparse(cfg->dram_size);
-	plat->meta = map_sparse(plat->nr_lines * sizeof(uint32_t));
+	plat->meta = map_sparse(plat->nr_lines * sizeof(uint64_t));
 	if (!plat->dram || !plat->meta) {
 		ret = emu_error_set(err, -ENOMEM, "dram=0x%llx: cannot reserve address space",
 				    (unsigned long long)cfg->dram_size);
@@ -126,7 +126,7 @@ err_free:
 	if (plat->dram)
 		munmap(plat->dram, cfg->dram_size);
 	if (plat->meta)
-		munmap(plat->meta, plat->nr_lines * sizeof(uint32_t));
+		munmap(plat->meta, plat->nr_lines * sizeof(uint64_t));
 	free(plat);
 	return ret;
 }
@@ -139,7 +139,7 @@ void platform_destroy(struct platform *plat)
 	free(plat->lps);
 	mktme_fini(plat);
 	munmap(plat->dram, plat->cfg.dram_size);
-	munmap(plat->meta, plat->nr_lines * sizeof(uint32_t));
+	munmap(plat->meta, plat->nr_lines * sizeof(uint64_t));
 	OPENSSL_cleanse(plat->root_secret, sizeof(plat->root_secret));
 	free(plat);
 }
@@ -234,7 +234,7 @@ void platform_seam_enable(struct platform *plat, struct platform_range seamrr,
 		memset(plat->dram + table, 0, TDX_PAGE_SIZE);
 		memcpy(plat->dram + table, info, sizeof(*info));
 		memset(&plat->meta[table / TDX_CACHELINE_SIZE], 0,
-		       TDX_PAGE_SIZE / TDX_CACHELINE_SIZE * sizeof(uint32_t));
+		       TDX_PAGE_SIZE / TDX_CACHELINE_SIZE * sizeof(uint64_t));
 	}
 	plat->seam_enabled = true;
 	pthread_mutex_unlock(&plat->seam_lock);

@@ -53,18 +53,17 @@ struct plat_lp {
 
 struct mktme_key {
 	uint8_t key[MKTME_KEY_BYTES];
-	uint16_t gen;			/* bumps when the key value changes */
+	uint32_t gen;			/* bumps when the key value changes */
 	bool set;
 	uint64_t programmed_pkgs;	/* bitmap of packages holding this key */
 	bool no_encrypt;
 };
 
-/* Line metadata word. */
-#define LINE_KEYID_MASK		0x7FFFU
-#define LINE_TD_OWNER		(1U << 15)
-#define LINE_POISON		(1U << 16)
-#define LINE_GEN_SHIFT		17
-#define LINE_GEN_MASK		0x7FFFU
+/* Line metadata word: KeyID, TD-owner, poison, and the key generation. */
+#define LINE_KEYID_MASK		0x7FFFULL
+#define LINE_TD_OWNER		(1ULL << 15)
+#define LINE_POISON		(1ULL << 16)
+#define LINE_GEN_SHIFT		32
 #define PMEM_NR_LOCKS		256
 
 struct platform {
@@ -73,7 +72,7 @@ struct platform {
 	struct plat_lp *lps;
 
 	uint8_t *dram;
-	uint32_t *meta;
+	uint64_t *meta;
 	uint64_t nr_lines;
 	pthread_mutex_t line_locks[PMEM_NR_LOCKS];
 
@@ -109,11 +108,11 @@ bool mktme_tme_enabled(const struct platform *plat);
  * a reader under to_keyid sees: decrypt(to, encrypt(from, line)).
  */
 void mktme_cross_key_line(struct platform *plat, uint64_t line_pa,
-			  hkid_t from_keyid, uint16_t from_gen, hkid_t to_keyid,
+			  hkid_t from_keyid, uint32_t from_gen, hkid_t to_keyid,
 			  uint8_t line[64]);
 /* Ciphertext of one line as a physical attacker sees it. */
 void mktme_encrypt_line(struct platform *plat, uint64_t line_pa, hkid_t keyid,
-			uint16_t gen, const uint8_t in[64], uint8_t out[64]);
-uint16_t mktme_key_gen(struct platform *plat, hkid_t keyid);
+			uint32_t gen, const uint8_t in[64], uint8_t out[64]);
+uint32_t mktme_key_gen(struct platform *plat, hkid_t keyid);
 
 #endif /* TDX_PLATFORM_INTERNAL_H */

@@ -18,7 +18,7 @@ struct pmem_access {
 	enum pmem_view view;
 	unsigned int package;
 	hkid_t keyid;
-	uint16_t gen;
+	uint32_t gen;
 	bool private_key;
 	uint64_t pa;		/* KeyID stripped */
 	size_t len;
@@ -64,6 +64,7 @@ static int access_setup(struct platform *plat, const struct plat_lp *lp,
 {
 	enum mktme_keyid_kind kind;
 
+	memset(a, 0, sizeof(*a));
 	if (hpa >> plat->cfg.max_pa)
 		return -EFAULT;
 	a->plat = plat;
@@ -88,23 +89,23 @@ static int access_setup(struct platform *plat, const struct plat_lp *lp,
 	return 0;
 }
 
-static uint32_t meta_make(hkid_t keyid, uint16_t gen, bool td, bool poison)
+static uint64_t meta_make(hkid_t keyid, uint32_t gen, bool td, bool poison)
 {
-	return (uint32_t)keyid | (td ? LINE_TD_OWNER : 0) | (poison ? LINE_POISON : 0) |
-	       ((uint32_t)(gen & LINE_GEN_MASK) << LINE_GEN_SHIFT);
+	return (uint64_t)keyid | (td ? LINE_TD_OWNER : 0) | (poison ? LINE_POISON : 0) |
+	       ((uint64_t)gen << LINE_GEN_SHIFT);
 }
 
-static hkid_t meta_keyid(uint32_t m)
+static hkid_t meta_keyid(uint64_t m)
 {
 	return (hkid_t)(m & LINE_KEYID_MASK);
 }
 
-static uint16_t meta_gen(uint32_t m)
+static uint32_t meta_gen(uint64_t m)
 {
-	return (uint16_t)((m >> LINE_GEN_SHIFT) & LINE_GEN_MASK);
+	return (uint32_t)(m >> LINE_GEN_SHIFT);
 }
 
-static bool meta_same_key(uint32_t m, const struct pmem_access *a)
+static bool meta_same_key(uint64_t m, const struct pmem_access *a)
 {
 	return meta_keyid(m) == a->keyid && meta_gen(m) == a->gen;
 }
@@ -114,7 +115,7 @@ static bool meta_same_key(uint32_t m, const struct pmem_access *a)
  * read checks integrity: it fails on a poisoned line and on a line it did
  * not write.  Non-TD readers see what the line decrypts to under their key.
  */
-static bool line_read_faults(uint32_t m, const struct pmem_access *a)
+static bool line_read_faults(uint64_t m, const struct pmem_access *a)
 {
 	if (!a->private_key)
 		return false;
@@ -122,7 +123,7 @@ static bool line_read_faults(uint32_t m, const struct pmem_access *a)
 }
 
 /* What a reader under @a sees of one whole line (no fault case). */
-static void line_view(const struct pmem_access *a, uint64_t line_pa, uint32_t m,
+static void line_view(const struct pmem_access *a, uint64_t line_pa, uint64_t m,
 		      uint8_t out[64])
 {
 	if ((m & LINE_TD_OWNER) && !a->private_key) {
@@ -147,7 +148,7 @@ static int access_read(struct pmem_access *a, void *buf)
 		size_t n = TDX_CACHELINE_SIZE - off < left ? TDX_CACHELINE_SIZE - off : left;
 		pthread_mutex_t *lk = line_lock(a->plat, line);
 		uint8_t tmp[64];
-		uint32_t m;
+		uint64_t m;
 
 		pthread_mutex_lock(lk);
 		m = a->plat->meta[line / TDX_CACHELINE_SIZE];
@@ -172,7 +173,7 @@ static int access_read(struct pmem_access *a, void *buf)
  */
 static bool partial_write_faults(struct pmem_access *a, uint64_t line)
 {
-	uint32_t m = a->plat->meta[line / TDX_CACHELINE_SIZE];
+	uint64_t m = a->plat->meta[line / TDX_CACHELINE_SIZE];
 
 	if (!a->private_key && (m & LINE_TD_OWNER))
 		return false;
@@ -199,12 +200,20 @@ static int access_write(struct pmem_access *a, const void *buf)
 		size_t off = pa - line;
 		size_t n = TDX_CACHELINE_SIZE - off < left ? TDX_CACHELINE_SIZE - off : left;
 		pthread_mutex_t *lk = line_lock(a->plat, line);
-		uint32_t *mp = &a->plat->meta[line / TDX_CACHELINE_SIZE];
+		uint64_t *mp = &a->plat->meta[line / TDX_CACHELINE_SIZE];
 		uint8_t *dram = a->plat->dram + line;
 		bool poison = false;
 		bool td = a->private_key;
 
 		pthread_mutex_lock(lk);
+		/*
+		 * Re-check a partial line under its lock: a write that raced in
+		 * since the check phase must not be laundered into the line.
+		 */
+		if (n < TDX_CACHELINE_SIZE && partial_write_faults(a, line)) {
+			pthread_mutex_unlock(lk);
+			return -EIO;
+		}
 		if (!a->private_key && (*mp & LINE_TD_OWNER)) {
 			/* A non-TD write to a TD-owned line: TD bit off, poisoned. */
 			poison = !a->direct_store;
@@ -340,7 +349,7 @@ int pmem_attacker_read(struct platform *plat, uint64_t pa, void *buf, size_t len
 		size_t n = TDX_CACHELINE_SIZE - off < len ? TDX_CACHELINE_SIZE - off : len;
 		pthread_mutex_t *lk = line_lock(plat, line);
 		uint8_t ct[64];
-		uint32_t m;
+		uint64_t m;
 
 		pthread_mutex_lock(lk);
 		m = plat->meta[line / TDX_CACHELINE_SIZE];
@@ -357,7 +366,7 @@ int pmem_attacker_read(struct platform *plat, uint64_t pa, void *buf, size_t len
 
 int pmem_line_info(struct platform *plat, uint64_t pa, struct pmem_line_info *out)
 {
-	uint32_t m;
+	uint64_t m;
 
 	pa = pmem_pa_strip_keyid(plat, pa);
 	if (!in_dram(plat, pa, 1))
