@@ -112,4 +112,44 @@ TDX_ASSERT_SIZE(struct tdsysinfo_struct, TDSYSINFO_STRUCT_SIZE);
 TDX_STATIC_ASSERT(__builtin_offsetof(struct tdsysinfo_struct, cpuid_configs) == 132,
 		  "CPUID_CONFIG at 132");
 
+/* ---- TD_PARAMS (input of TDH.MNG.INIT, reference tdx-abi.md 4.1) ---- */
+
+#define TD_PARAMS_ALIGNMENT		1024
+#define TD_PARAMS_NUM_CPUID_CONFIG	48	/* 16-byte entries in the 768-byte area */
+#define EPTP_MT_WB			6
+#define EPTP_PWL_4			3	/* page-walk length minus one */
+#define EPTP_PWL_5			4
+#define TD_EPTP_CONTROLS_4LEVEL		(EPTP_MT_WB | (EPTP_PWL_4 << 3))	/* 0x1E */
+#define CONFIG_FLAGS_GPAW		TDX_BIT(0)
+#define CONFIG_FLAGS_FLEXIBLE_PENDING_VE	TDX_BIT(1)
+#define CONFIG_FLAGS_NO_RBP_MOD		TDX_BIT(2)
+
+/* TD ATTRIBUTES bits (reference tdx-abi.md 4.2). */
+#define TDX_TD_ATTR_DEBUG		TDX_BIT(0)
+#define TDX_TD_ATTR_SEPT_VE_DISABLE	TDX_BIT(28)
+#define TDX_TD_ATTR_MIGRATABLE		TDX_BIT(29)
+#define TDX_TD_ATTR_PKS			TDX_BIT(30)
+#define TDX_TD_ATTR_KL			TDX_BIT(31)
+#define TDX_TD_ATTR_PERFMON		TDX_BIT(63)
+
+struct td_params {
+	uint64_t attributes;
+	uint64_t xfam;
+	uint16_t max_vcpus;
+	uint8_t num_l2_vms;
+	uint8_t msr_config_ctls;
+	uint32_t reserved0;
+	uint64_t eptp_controls;
+	uint64_t config_flags;
+	uint16_t tsc_frequency;
+	uint8_t reserved1[38];
+	uint8_t mrconfigid[48];
+	uint8_t mrowner[48];
+	uint8_t mrownerconfig[48];
+	uint64_t ia32_arch_capabilities_config;
+	uint8_t reserved2[24];
+	uint8_t cpuid_config[768];
+} TDX_PACKED;
+TDX_ASSERT_SIZE(struct td_params, 1024);
+
 #endif /* TDX_TDX_ARCH_H */

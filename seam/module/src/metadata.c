@@ -127,6 +127,15 @@ static const struct md_field sys_fields[] = {
 	{ MD_SYS_CPUID_CONFIG_VALUES, 2 * MODULE_NUM_CPUID_CONFIG, get_cpuid_values },
 };
 
+bool md_cpuid_config_leaf(unsigned int i, uint32_t *leaf, uint32_t *subleaf)
+{
+	if (i >= MODULE_NUM_CPUID_CONFIG)
+		return false;
+	*leaf = cpuid_config_leaves[i].leaf;
+	*subleaf = cpuid_config_leaves[i].subleaf;
+	return true;
+}
+
 bool md_field_id_valid(uint64_t id)
 {
 	return !(id & (MD_FIELD_ID_RESERVED0 | MD_FIELD_ID_RESERVED1 | MD_FIELD_ID_RESERVED2 |

@@ -36,6 +36,9 @@ uint32_t md_bcd_to_decimal(uint32_t bcd);
 /** md_sys_first() - the first SYS field id. */
 uint64_t md_sys_first(void);
 
+/** md_cpuid_config_leaf() - leaf and sub-leaf (~0: none) of configurable entry @i. */
+bool md_cpuid_config_leaf(unsigned int i, uint32_t *leaf, uint32_t *subleaf);
+
 /** md_field_id_valid() - reserved bits clear, LAST_ELEMENT/LAST_FIELD 0. */
 bool md_field_id_valid(uint64_t field_id);
 

@@ -88,6 +88,7 @@ struct td {
 	uint8_t mrtd[48];
 	uint8_t rtmr[4][48];
 	EVP_MD_CTX *mrtd_ctx;
+	uint32_t cpuid_values[12][4];	/* EAX..EDX per configurable leaf */
 	unsigned int num_vcpus;
 	unsigned int num_assoc_vcpus;
 	uint64_t td_epoch;

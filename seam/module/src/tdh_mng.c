@@ -19,32 +19,7 @@
 #include "td.h"
 #include "tdh_mng.h"
 
-/* TD_PARAMS (reference tdx-abi.md 4.1). */
-struct td_params {
-	uint64_t attributes;
-	uint64_t xfam;
-	uint16_t max_vcpus;
-	uint8_t num_l2_vms;
-	uint8_t msr_config_ctls;
-	uint32_t reserved0;
-	uint64_t eptp_controls;
-	uint64_t config_flags;
-	uint16_t tsc_frequency;
-	uint8_t reserved1[38];
-	uint8_t mrconfigid[48];
-	uint8_t mrowner[48];
-	uint8_t mrownerconfig[48];
-	uint64_t ia32_arch_capabilities_config;
-	uint8_t reserved2[24];
-	uint8_t cpuid_config[768];
-} TDX_PACKED;
-TDX_ASSERT_SIZE(struct td_params, 1024);
 
-#define TD_PARAMS_ALIGNMENT	1024
-#define EPTP_MT_WB		6
-#define EPTP_PWL_4		3	/* page-walk length minus one */
-#define EPTP_PWL_5		4
-#define CONFIG_FLAGS_GPAW	TDX_BIT(0)
 
 static uint64_t all_packages(const struct tdx_module *mod)
 {
@@ -293,6 +268,7 @@ tdx_status_t tdh_mng_init(struct tdx_module *mod, struct plat_lp *lp,
 	memcpy(td->mrconfigid, p.mrconfigid, 48);
 	memcpy(td->mrowner, p.mrowner, 48);
 	memcpy(td->mrownerconfig, p.mrownerconfig, 48);
+	memcpy(td->cpuid_values, p.cpuid_config, sizeof(td->cpuid_values));
 	memset(td->rtmr, 0, sizeof(td->rtmr));
 	memset(td->mrtd, 0, sizeof(td->mrtd));
 	td->mrtd_ctx = ctx;
@@ -325,6 +301,27 @@ static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
 	case MD_FIELD_ID_KEY(0x9210000300000000ULL): *v = td->td_epoch; return TDX_SUCCESS;
 	default:
 		break;
+	}
+	/* CPUID_VALUES: the field code names leaf, sub-leaf and register pair. */
+	if (TDX_FIELD_GET(MD_FIELD_ID_CLASS_CODE, key) == 0x14) {
+		uint64_t code = key & MD_FIELD_ID_FIELD_CODE;
+
+		for (unsigned int i = 0; i < MODULE_NUM_CPUID_CONFIG; i++) {
+			uint32_t l, sub;
+			uint64_t c;
+
+			md_cpuid_config_leaf(i, &l, &sub);
+			c = (sub == ~0U ? TDX_BIT(8) : ((uint64_t)(sub & 0x7F) << 1)) |
+			    ((uint64_t)(l & 0x7F) << 9) | ((uint64_t)(l >> 31) << 16);
+			if ((code & ~1ULL) == c) {
+				unsigned int pair = (unsigned int)(code & 1) * 2;
+
+				*v = td->cpuid_values[i][pair] |
+				     ((uint64_t)td->cpuid_values[i][pair + 1] << 32);
+				return TDX_SUCCESS;
+			}
+		}
+		return TDX_METADATA_FIELD_ID_INCORRECT;
 	}
 	/* MRTD, MRCONFIGID, MROWNER, MROWNERCONFIG: 6 elements of 8 bytes. */
 	static const struct {

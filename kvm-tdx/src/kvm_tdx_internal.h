@@ -1,0 +1,120 @@
+/*
+ * Private to kvm-tdx's KVM API: the VM and vCPU objects.
+ *
+ * TD state (mirrors the module's OP_STATE, checked at the top of every
+ * entry point, as Linux's TD_STATE_*):
+ *   UNINITIALIZED --INIT_VM--> INITIALIZED --FINALIZE_VM--> RUNNABLE
+ * vCPU state: CREATED --INIT_VCPU--> INITIALIZED
+ */
+#ifndef TDX_KVM_TDX_INTERNAL_H
+#define TDX_KVM_TDX_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <tdx/tdx_arch.h>
+
+#include "host_internal.h"
+#include "kvm_tdx.h"
+
+enum kvm_td_state {
+	TD_STATE_UNINITIALIZED,
+	TD_STATE_INITIALIZED,
+	TD_STATE_RUNNABLE,
+};
+
+enum kvm_vcpu_td_state {
+	VCPU_TD_STATE_UNINITIALIZED,
+	VCPU_TD_STATE_INITIALIZED,
+};
+
+#define KVM_TDX_MAX_MEMSLOTS	32
+#define KVM_TDX_MAX_GMEM	32
+#define KVM_TDX_MAX_VCPUS	1024
+#define KVM_TDX_MAX_TDCX	8
+#define KVM_TDX_MAX_SEPT	4096
+
+struct kvm_tdx_gmem {
+	bool used;
+	uint64_t size;
+	uint64_t *pages;	/* host PA per page, 0 while unallocated */
+};
+
+struct kvm_tdx_memslot {
+	bool used;
+	uint32_t flags;
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t uaddr;
+	uint64_t gmem_offset;
+	uint32_t gmem;
+	uint8_t *private_bitmap;	/* KVM_MEMORY_ATTRIBUTE_PRIVATE per page */
+};
+
+struct kvm_tdx_sept_page {
+	unsigned int level;
+	uint64_t gpa;		/* aligned to what the table covers */
+	uint64_t pa;
+};
+
+struct kvm_tdx_vcpu {
+	struct kvm_tdx_vm *vm;
+	unsigned long id;
+	enum kvm_vcpu_td_state state;
+	uint64_t tdvpr_pa;
+	uint64_t tdcx_pa[KVM_TDX_MAX_TDCX];
+	unsigned int nr_tdcx;
+	int last_cpu;		/* LP it is associated with, -1 if none */
+};
+
+struct kvm_tdx_vm {
+	struct tdx_host *host;
+	pthread_mutex_t lock;
+	enum kvm_td_state state;
+	bool hkid_assigned;
+	bool td_created;	/* TDH.MNG.CREATE succeeded */
+	bool keys_freed;
+	hkid_t hkid;
+	uint64_t tdr_pa;
+	uint64_t tdcs_pa[KVM_TDX_MAX_TDCX];
+	unsigned int nr_tdcs;
+	uint64_t attributes;
+	uint64_t xfam;
+	unsigned int gpaw;
+	uint64_t tsc_khz;
+	unsigned int nr_cpuid;
+	struct kvm_tdx_cpuid_entry2 cpuid[TD_PARAMS_NUM_CPUID_CONFIG];
+
+	struct kvm_tdx_gmem gmem[KVM_TDX_MAX_GMEM];
+	struct kvm_tdx_memslot slots[KVM_TDX_MAX_MEMSLOTS];
+	struct kvm_tdx_sept_page sept[KVM_TDX_MAX_SEPT];
+	unsigned int nr_sept;
+
+	struct kvm_tdx_vcpu *vcpus[KVM_TDX_MAX_VCPUS];
+	unsigned int nr_vcpus;
+};
+
+/* vm.c */
+/* The module's configurable CPUID leaves and bits (SYS.RD), TD_PARAMS order. */
+int kvm_tdx_cpuid_config(struct kvm_tdx_vm *vm, struct kvm_tdx_cpuid_entry2 *e,
+			 unsigned int *nr);
+int kvm_tdx_seamcall_errno(struct kvm_tdx_vm *vm, const char *leaf, uint64_t status,
+			   struct kvm_tdx_cmd *cmd);
+
+/* mem.c */
+long kvm_tdx_create_gmem(struct kvm_tdx_vm *vm, struct kvm_create_guest_memfd *arg);
+long kvm_tdx_set_memory_region2(struct kvm_tdx_vm *vm,
+				const struct kvm_userspace_memory_region2 *r);
+long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memory_attributes *a);
+int kvm_tdx_init_mem_region(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd);
+void kvm_tdx_mem_reclaim(struct kvm_tdx_vm *vm);
+void kvm_tdx_mem_free(struct kvm_tdx_vm *vm);
+
+/* vcpu.c */
+void kvm_tdx_vcpus_flush(struct kvm_tdx_vm *vm);
+void kvm_tdx_vcpus_reclaim(struct kvm_tdx_vm *vm);
+
+/* Reclaim one TD page (PHYMEM.PAGE.RECLAIM), clear it and give it back; leak it on failure. */
+void kvm_tdx_reclaim_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t wbinvd_keyid);
+
+#endif /* TDX_KVM_TDX_INTERNAL_H */

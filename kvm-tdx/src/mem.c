@@ -1,0 +1,283 @@
+/*
+ * A TD's memory from the host side: guest_memfd (private pages kvm-tdx
+ * allocates), memslots pairing it with the VMM's shared memory, the
+ * private attribute, KVM_TDX_INIT_MEM_REGION (SEPT.ADD for missing
+ * levels, PAGE.ADD, MR.EXTEND), and reclaim at teardown.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <tdx/tdx_status.h>
+
+#include "kvm_tdx_internal.h"
+#include "pmem.h"
+
+long kvm_tdx_create_gmem(struct kvm_tdx_vm *vm, struct kvm_create_guest_memfd *arg)
+{
+	if (!arg || !arg->size || !TDX_IS_ALIGNED(arg->size, TDX_PAGE_SIZE) || arg->flags)
+		return -EINVAL;
+	for (unsigned int i = 0; i < 6; i++)
+		if (arg->reserved[i])
+			return -EINVAL;
+	for (unsigned int i = 0; i < KVM_TDX_MAX_GMEM; i++) {
+		struct kvm_tdx_gmem *g = &vm->gmem[i];
+
+		if (g->used)
+			continue;
+		g->pages = calloc(arg->size / TDX_PAGE_SIZE, sizeof(uint64_t));
+		if (!g->pages)
+			return -ENOMEM;
+		g->size = arg->size;
+		g->used = true;
+		return (long)i;
+	}
+	return -EMFILE;
+}
+
+static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+	return a < b + bs && b < a + as;
+}
+
+long kvm_tdx_set_memory_region2(struct kvm_tdx_vm *vm, const struct kvm_userspace_memory_region2 *r)
+{
+	struct kvm_tdx_memslot *s;
+
+	if (!r || r->slot >= KVM_TDX_MAX_MEMSLOTS || (r->flags & ~KVM_MEM_GUEST_MEMFD))
+		return -EINVAL;
+	s = &vm->slots[r->slot];
+	if (!r->memory_size) {
+		/* Deleting a slot with private pages is a conversion this version does not do. */
+		return s->used ? -EBUSY : -EINVAL;
+	}
+	if (s->used)
+		return -EEXIST;
+	if (!TDX_IS_ALIGNED(r->guest_phys_addr, TDX_PAGE_SIZE) ||
+	    !TDX_IS_ALIGNED(r->memory_size, TDX_PAGE_SIZE) ||
+	    r->guest_phys_addr + r->memory_size < r->guest_phys_addr)
+		return -EINVAL;
+	for (unsigned int i = 0; i < KVM_TDX_MAX_MEMSLOTS; i++)
+		if (vm->slots[i].used && overlaps(vm->slots[i].gpa, vm->slots[i].size,
+						  r->guest_phys_addr, r->memory_size))
+			return -EEXIST;
+	if (r->flags & KVM_MEM_GUEST_MEMFD) {
+		const struct kvm_tdx_gmem *g;
+
+		if (r->guest_memfd >= KVM_TDX_MAX_GMEM || !vm->gmem[r->guest_memfd].used)
+			return -EINVAL;
+		g = &vm->gmem[r->guest_memfd];
+		if (!TDX_IS_ALIGNED(r->guest_memfd_offset, TDX_PAGE_SIZE) ||
+		    r->guest_memfd_offset > g->size || r->memory_size > g->size - r->guest_memfd_offset)
+			return -EINVAL;
+	}
+	s->private_bitmap = calloc((r->memory_size / TDX_PAGE_SIZE + 7) / 8, 1);
+	if (!s->private_bitmap)
+		return -ENOMEM;
+	s->used = true;
+	s->flags = r->flags;
+	s->gpa = r->guest_phys_addr;
+	s->size = r->memory_size;
+	s->uaddr = r->userspace_addr;
+	s->gmem_offset = r->guest_memfd_offset;
+	s->gmem = r->guest_memfd;
+	return 0;
+}
+
+static struct kvm_tdx_memslot *slot_of(struct kvm_tdx_vm *vm, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < KVM_TDX_MAX_MEMSLOTS; i++) {
+		struct kvm_tdx_memslot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+static bool page_private(const struct kvm_tdx_memslot *s, uint64_t gpa)
+{
+	uint64_t i = (gpa - s->gpa) / TDX_PAGE_SIZE;
+
+	return s->private_bitmap[i / 8] & (1U << (i % 8));
+}
+
+long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memory_attributes *a)
+{
+	if (!a || a->flags || (a->attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE) ||
+	    !TDX_IS_ALIGNED(a->address, TDX_PAGE_SIZE) || !TDX_IS_ALIGNED(a->size, TDX_PAGE_SIZE) ||
+	    !a->size || a->address + a->size < a->address)
+		return -EINVAL;
+	/* Check phase: every page has a guest_memfd slot when made private. */
+	for (uint64_t gpa = a->address; gpa < a->address + a->size; gpa += TDX_PAGE_SIZE) {
+		struct kvm_tdx_memslot *s = slot_of(vm, gpa);
+
+		if (a->attributes && (!s || !(s->flags & KVM_MEM_GUEST_MEMFD)))
+			return -EINVAL;
+		/* Converting private pages back is the conversion path of a running TD. */
+		if (!a->attributes && s && page_private(s, gpa) &&
+		    vm->gmem[s->gmem].pages[(s->gmem_offset + gpa - s->gpa) / TDX_PAGE_SIZE])
+			return -EBUSY;
+	}
+	for (uint64_t gpa = a->address; gpa < a->address + a->size; gpa += TDX_PAGE_SIZE) {
+		struct kvm_tdx_memslot *s = slot_of(vm, gpa);
+		uint64_t i;
+
+		if (!s)
+			continue;
+		i = (gpa - s->gpa) / TDX_PAGE_SIZE;
+		if (a->attributes)
+			s->private_bitmap[i / 8] |= (uint8_t)(1U << (i % 8));
+		else
+			s->private_bitmap[i / 8] &= (uint8_t)~(1U << (i % 8));
+	}
+	return 0;
+}
+
+static uint64_t *gmem_page_slot(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s, uint64_t gpa)
+{
+	return &vm->gmem[s->gmem].pages[(s->gmem_offset + gpa - s->gpa) / TDX_PAGE_SIZE];
+}
+
+uint64_t kvm_tdx_vm_private_pa(const struct kvm_tdx_vm *vm, uint64_t gpa)
+{
+	struct kvm_tdx_memslot *s = slot_of((struct kvm_tdx_vm *)vm, gpa & ~0xFFFULL);
+
+	if (!s || !(s->flags & KVM_MEM_GUEST_MEMFD))
+		return 0;
+	return *gmem_page_slot((struct kvm_tdx_vm *)vm, s, gpa & ~0xFFFULL);
+}
+
+static bool sept_exists(const struct kvm_tdx_vm *vm, unsigned int level, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < vm->nr_sept; i++)
+		if (vm->sept[i].level == level && vm->sept[i].gpa == gpa)
+			return true;
+	return false;
+}
+
+/* SEPT.ADD for each missing table level above a 4K page at @gpa. */
+static int ensure_sept(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_tdx_cmd *cmd)
+{
+	for (unsigned int level = 3; level >= 1; level--) {
+		uint64_t span = 1ULL << (12 + 9 * level);
+		uint64_t base = gpa & ~(span - 1);
+		struct tdx_module_args a;
+		uint64_t pa, st;
+
+		if (sept_exists(vm, level, base))
+			continue;
+		if (vm->nr_sept == KVM_TDX_MAX_SEPT)
+			return -ENOSPC;
+		if (tdx_host_alloc_pages(vm->host, 1, 0, &pa))
+			return -ENOMEM;
+		a = (struct tdx_module_args){ .rax = TDH_MEM_SEPT_ADD, .rcx = base | level,
+					      .rdx = vm->tdr_pa, .r8 = pa };
+		st = tdx_sc_retry(vm->host, 0, &a);
+		if (st != TDX_SUCCESS) {
+			tdx_host_free_pages(vm->host, pa, 1);
+			return kvm_tdx_seamcall_errno(vm, "TDH.MEM.SEPT.ADD", st, cmd);
+		}
+		vm->sept[vm->nr_sept++] = (struct kvm_tdx_sept_page){ level, base, pa };
+	}
+	return 0;
+}
+
+/* One page: private backing, SEPT levels, PAGE.ADD, and MR.EXTEND if measured. */
+static int add_one_page(struct kvm_tdx_vm *vm, uint64_t gpa, const void *src, bool measure,
+			uint64_t staging, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx_memslot *s = slot_of(vm, gpa);
+	struct tdx_module_args a;
+	uint64_t *slot, st;
+	int ret;
+
+	if (!s || !(s->flags & KVM_MEM_GUEST_MEMFD) || !page_private(s, gpa))
+		return -EINVAL;
+	slot = gmem_page_slot(vm, s, gpa);
+	if (*slot)
+		return -EEXIST;	/* already populated */
+	ret = ensure_sept(vm, gpa, cmd);
+	if (ret)
+		return ret;
+	if (tdx_host_alloc_pages(vm->host, 1, 0, slot))
+		return -ENOMEM;
+	ret = pmem_host_write(vm->host->plat, staging, src, TDX_PAGE_SIZE);
+	if (ret) {
+		tdx_host_free_pages(vm->host, *slot, 1);
+		*slot = 0;
+		return ret;
+	}
+	a = (struct tdx_module_args){ .rax = TDH_MEM_PAGE_ADD, .rcx = gpa, .rdx = vm->tdr_pa,
+				      .r8 = *slot, .r9 = staging };
+	st = tdx_sc_retry(vm->host, 0, &a);
+	if (st != TDX_SUCCESS) {
+		tdx_host_free_pages(vm->host, *slot, 1);
+		*slot = 0;
+		return kvm_tdx_seamcall_errno(vm, "TDH.MEM.PAGE.ADD", st, cmd);
+	}
+	for (unsigned int off = 0; measure && off < TDX_PAGE_SIZE; off += 256) {
+		a = (struct tdx_module_args){ .rax = TDH_MR_EXTEND, .rcx = gpa + off,
+					      .rdx = vm->tdr_pa };
+		st = tdx_sc_retry(vm->host, 0, &a);
+		if (st != TDX_SUCCESS)
+			return kvm_tdx_seamcall_errno(vm, "TDH.MR.EXTEND", st, cmd);
+	}
+	return 0;
+}
+
+int kvm_tdx_init_mem_region(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx_init_mem_region *r = (void *)(uintptr_t)cmd->data;
+	bool measure = cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION;
+	uint64_t staging;
+	int ret = 0;
+
+	if (!r || (cmd->flags & ~KVM_TDX_MEASURE_MEMORY_REGION))
+		return -EINVAL;
+	if (vm->state != TD_STATE_INITIALIZED)
+		return -EINVAL;
+	if (!r->nr_pages || !TDX_IS_ALIGNED(r->gpa, TDX_PAGE_SIZE) ||
+	    !TDX_IS_ALIGNED(r->source_addr, TDX_PAGE_SIZE) || !r->source_addr ||
+	    (r->gpa >> (vm->gpaw - 1)))
+		return -EINVAL;
+	if (tdx_host_alloc_pages(vm->host, 1, 0, &staging))
+		return -ENOMEM;
+	/* The struct tracks progress, so a failed call can be restarted. */
+	while (r->nr_pages) {
+		ret = add_one_page(vm, r->gpa, (const void *)(uintptr_t)r->source_addr, measure,
+				   staging, cmd);
+		if (ret)
+			break;
+		r->gpa += TDX_PAGE_SIZE;
+		r->source_addr += TDX_PAGE_SIZE;
+		r->nr_pages--;
+	}
+	tdx_host_free_pages(vm->host, staging, 1);
+	return ret;
+}
+
+void kvm_tdx_mem_reclaim(struct kvm_tdx_vm *vm)
+{
+	/* Private pages first, then the SEPT pages (Linux reclaims those at teardown only). */
+	for (unsigned int g = 0; g < KVM_TDX_MAX_GMEM; g++) {
+		struct kvm_tdx_gmem *gm = &vm->gmem[g];
+
+		for (uint64_t i = 0; gm->used && i < gm->size / TDX_PAGE_SIZE; i++) {
+			if (gm->pages[i])
+				kvm_tdx_reclaim_page(vm, gm->pages[i], vm->hkid);
+			gm->pages[i] = 0;
+		}
+	}
+	for (unsigned int i = 0; i < vm->nr_sept; i++)
+		kvm_tdx_reclaim_page(vm, vm->sept[i].pa, vm->hkid);
+	vm->nr_sept = 0;
+}
+
+void kvm_tdx_mem_free(struct kvm_tdx_vm *vm)
+{
+	for (unsigned int i = 0; i < KVM_TDX_MAX_MEMSLOTS; i++)
+		free(vm->slots[i].private_bitmap);
+	for (unsigned int g = 0; g < KVM_TDX_MAX_GMEM; g++)
+		free(vm->gmem[g].pages);
+}
