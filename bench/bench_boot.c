@@ -1,6 +1,7 @@
 /*
  * Time to power on an emulated host and install the TDX module through
- * the loader path, for 2, 8 and 64 logical processors.  Prints the median
+ * the loader path, for 2, 8 and 64 logical processors, and then the
+ * module's initialization (SYS.INIT ... TDMR.INIT).  Prints the median
  * and minimum of several runs per size.
  */
 #include <stdio.h>
@@ -20,7 +21,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int bench_lps(unsigned int lps)
 {
-	double total[RUNS], install[RUNS];
+	double total[RUNS], install[RUNS], init[RUNS];
 	struct emu_error err = { 0 };
 	char kv[32];
 
@@ -37,15 +38,20 @@ static int bench_lps(unsigned int lps)
 			host_boot_teardown(&b);
 			return 1;
 		}
-		total[r] = b.t_total_ms;
+		/* Power-on to installed excludes TDX module initialization (TDMR.INIT). */
+		total[r] = b.t_total_ms - b.t_module_init_ms;
 		install[r] = b.t_install_ms;
+		init[r] = b.t_module_init_ms;
 		host_boot_teardown(&b);
 	}
 	qsort(total, RUNS, sizeof(double), cmp_double);
 	qsort(install, RUNS, sizeof(double), cmp_double);
+	qsort(init, RUNS, sizeof(double), cmp_double);
 	printf("%3u LPs: power-on to module installed %7.3f ms median (min %7.3f); "
-	       "SEAMLDR.INSTALL on all LPs %7.3f ms median (min %7.3f)  [%d runs]\n",
-	       lps, total[RUNS / 2], total[0], install[RUNS / 2], install[0], RUNS);
+	       "SEAMLDR.INSTALL on all LPs %7.3f ms median (min %7.3f); "
+	       "then module init (8 GiB) %7.3f ms median  [%d runs]\n",
+	       lps, total[RUNS / 2], total[0], install[RUNS / 2], install[0], init[RUNS / 2],
+	       RUNS);
 	return 0;
 }
 

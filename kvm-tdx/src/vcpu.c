@@ -91,6 +91,8 @@ static int tdx_vcpu_init(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	st = tdx_sc_retry(vm->host, 0, &a);
 	if (st != TDX_SUCCESS)
 		return kvm_tdx_seamcall_errno(vm, "TDH.VP.INIT", st, cmd);
+	/* VP.INIT associates the vCPU with the LP it ran on. */
+	vcpu->last_cpu = 0;
 	vcpu->state = VCPU_TD_STATE_INITIALIZED;
 	return 0;
 }
@@ -188,11 +190,11 @@ void kvm_tdx_vcpus_flush(struct kvm_tdx_vm *vm)
 		struct tdx_module_args a = { .rax = TDH_VP_FLUSH, .rcx = v->tdvpr_pa };
 		uint64_t st;
 
-		if (!v->tdvpr_pa)
+		/* Only a vCPU associated with an LP needs flushing, on that LP. */
+		if (!v->tdvpr_pa || v->last_cpu < 0)
 			continue;
-		/* On the CPU it last ran on (any CPU for a vCPU that never ran). */
-		st = tdx_sc_retry(vm->host, v->last_cpu < 0 ? 0 : (unsigned int)v->last_cpu, &a);
-		if (st != TDX_SUCCESS)
+		st = tdx_sc_retry(vm->host, (unsigned int)v->last_cpu, &a);
+		if (st != TDX_SUCCESS && !tdx_status_code_eq(st, TDX_VCPU_NOT_ASSOCIATED))
 			kvm_tdx_seamcall_errno(vm, "TDH.VP.FLUSH", st, NULL);
 		v->last_cpu = -1;
 	}

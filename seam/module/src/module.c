@@ -7,6 +7,7 @@
 
 #include "module.h"
 #include "td.h"
+#include "vcpu.h"
 #include "mktme.h"
 #include "platform.h"
 #include "pmem.h"
@@ -53,6 +54,7 @@ void tdx_module_destroy(struct tdx_module *mod)
 {
 	if (!mod)
 		return;
+	vcpu_module_exit(mod);
 	while (mod->tds)
 		td_free(mod, mod->tds);
 	pthread_mutex_destroy(&mod->sys_lock);

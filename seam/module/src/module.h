@@ -45,6 +45,7 @@ struct tdx_module {
 	uint64_t wb_pending[1U << 15];	/* per HKID: packages still to CACHE.WB */
 	pthread_mutex_t page_locks[1024];
 	bool page_locked[1024];
+	struct vcpu_registry *vcpus;	/* vCPUs by TDVPR PA (vcpu.c) */
 
 	/* Handoff data written by SYS.SHUTDOWN for a runtime update. */
 	bool handoff_valid;

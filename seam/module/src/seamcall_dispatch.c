@@ -9,6 +9,7 @@
 #include "platform.h"
 #include "tdh_mem.h"
 #include "tdh_mng.h"
+#include "tdh_vp.h"
 
 struct seamcall_leaf {
 	const char *name;
@@ -25,13 +26,13 @@ static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_MNG_ADDCX, "TDH.MNG.ADDCX", .fn = tdh_mng_addcx),
 	LEAF(TDH_MEM_PAGE_ADD, "TDH.MEM.PAGE.ADD", .fn = tdh_mem_page_add),
 	LEAF(TDH_MEM_SEPT_ADD, "TDH.MEM.SEPT.ADD", .fn = tdh_mem_sept_add),
-	LEAF(TDH_VP_ADDCX, "TDH.VP.ADDCX"),
+	LEAF(TDH_VP_ADDCX, "TDH.VP.ADDCX", .fn = tdh_vp_addcx),
 	LEAF(TDH_MEM_PAGE_RELOCATE, "TDH.MEM.PAGE.RELOCATE"),
 	LEAF(TDH_MEM_PAGE_AUG, "TDH.MEM.PAGE.AUG", .fn = tdh_mem_page_aug),
 	LEAF(TDH_MEM_RANGE_BLOCK, "TDH.MEM.RANGE.BLOCK", .fn = tdh_mem_range_block),
 	LEAF(TDH_MNG_KEY_CONFIG, "TDH.MNG.KEY.CONFIG", .fn = tdh_mng_key_config),
 	LEAF(TDH_MNG_CREATE, "TDH.MNG.CREATE", .fn = tdh_mng_create),
-	LEAF(TDH_VP_CREATE, "TDH.VP.CREATE"),
+	LEAF(TDH_VP_CREATE, "TDH.VP.CREATE", .fn = tdh_vp_create),
 	LEAF(TDH_MNG_RD, "TDH.MNG.RD", .fn = tdh_mng_rd, .max_version = 1),
 	LEAF(TDH_MEM_RD, "TDH.MEM.RD", .fn = tdh_mem_rd),
 	LEAF(TDH_MNG_WR, "TDH.MNG.WR"),
@@ -39,15 +40,15 @@ static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_MEM_PAGE_DEMOTE, "TDH.MEM.PAGE.DEMOTE"),
 	LEAF(TDH_MR_EXTEND, "TDH.MR.EXTEND", .fn = tdh_mr_extend),
 	LEAF(TDH_MR_FINALIZE, "TDH.MR.FINALIZE", .fn = tdh_mr_finalize),
-	LEAF(TDH_VP_FLUSH, "TDH.VP.FLUSH"),
+	LEAF(TDH_VP_FLUSH, "TDH.VP.FLUSH", .fn = tdh_vp_flush),
 	LEAF(TDH_MNG_VPFLUSHDONE, "TDH.MNG.VPFLUSHDONE", .fn = tdh_mng_vpflushdone),
 	LEAF(TDH_MNG_KEY_FREEID, "TDH.MNG.KEY.FREEID", .fn = tdh_mng_key_freeid),
 	LEAF(TDH_MNG_INIT, "TDH.MNG.INIT", .fn = tdh_mng_init),
-	LEAF(TDH_VP_INIT, "TDH.VP.INIT", .max_version = 1),
+	LEAF(TDH_VP_INIT, "TDH.VP.INIT", .fn = tdh_vp_init, .max_version = 1),
 	LEAF(TDH_MEM_PAGE_PROMOTE, "TDH.MEM.PAGE.PROMOTE", .max_version = 1),
 	LEAF(TDH_PHYMEM_PAGE_RDMD, "TDH.PHYMEM.PAGE.RDMD", .fn = tdh_phymem_page_rdmd),
 	LEAF(TDH_MEM_SEPT_RD, "TDH.MEM.SEPT.RD", .fn = tdh_mem_sept_rd),
-	LEAF(TDH_VP_RD, "TDH.VP.RD", .max_version = 1),
+	LEAF(TDH_VP_RD, "TDH.VP.RD", .fn = tdh_vp_rd, .max_version = 1),
 	LEAF(TDH_MNG_KEY_RECLAIMID, "TDH.MNG.KEY.RECLAIMID", .fn = tdh_mng_key_reclaimid),
 	LEAF(TDH_PHYMEM_PAGE_RECLAIM, "TDH.PHYMEM.PAGE.RECLAIM", .fn = tdh_phymem_page_reclaim),
 	LEAF(TDH_MEM_PAGE_REMOVE, "TDH.MEM.PAGE.REMOVE", .fn = tdh_mem_page_remove),
@@ -63,7 +64,7 @@ static const struct seamcall_leaf leaves[] = {
 	LEAF(TDH_MEM_RANGE_UNBLOCK, "TDH.MEM.RANGE.UNBLOCK", .fn = tdh_mem_range_unblock),
 	LEAF(TDH_PHYMEM_CACHE_WB, "TDH.PHYMEM.CACHE.WB", .fn = tdh_phymem_cache_wb),
 	LEAF(TDH_PHYMEM_PAGE_WBINVD, "TDH.PHYMEM.PAGE.WBINVD", .fn = tdh_phymem_page_wbinvd),
-	LEAF(TDH_VP_WR, "TDH.VP.WR"),
+	LEAF(TDH_VP_WR, "TDH.VP.WR", .fn = tdh_vp_wr),
 	LEAF(TDH_SYS_LP_SHUTDOWN, "TDH.SYS.LP.SHUTDOWN", .fn = tdh_sys_lp_shutdown, .before_ready = true),
 	LEAF(TDH_SYS_CONFIG, "TDH.SYS.CONFIG", .fn = tdh_sys_config, .before_ready = true),
 	LEAF(TDH_SYS_SHUTDOWN, "TDH.SYS.SHUTDOWN", .fn = tdh_sys_shutdown),

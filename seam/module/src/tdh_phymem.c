@@ -7,6 +7,7 @@
 #include "pmem.h"
 #include "td.h"
 #include "tdh_mng.h"
+#include "vcpu.h"
 
 tdx_status_t tdh_phymem_page_rdmd(struct tdx_module *mod, struct plat_lp *lp,
 				  struct tdx_module_args *args)
@@ -80,12 +81,15 @@ tdx_status_t tdh_phymem_page_reclaim(struct tdx_module *mod, struct plat_lp *lp,
 	}
 
 	/* Commit: nothing below may fail. */
+	if (type == PT_TDVPR || type == PT_TDCX)
+		vcpu_forget_page(mod, td, args->rcx);
 	page_unlock(mod, args->rcx);
 	args->rcx = type;
 	args->rdx = owner;
 	args->r8 = ref.level;
 	if (type == PT_TDR) {
 		td_unlock(td);
+		vcpu_forget_td(mod, td->tdr_pa);
 		td_free(mod, td);
 		return TDX_SUCCESS;
 	}

@@ -18,6 +18,7 @@
 #include "pmem.h"
 #include "td.h"
 #include "tdh_sys.h"
+#include "vcpu.h"
 
 #define TDMR_INIT_CHUNK_PAGES	1024
 
@@ -384,6 +385,7 @@ tdx_status_t tdh_sys_update(struct tdx_module *mod, struct plat_lp *lp,
 	mod->tds = old->tds;
 	old->tds = NULL;
 	pthread_mutex_unlock(&old->td_list_lock);
+	vcpu_take_over(mod, old);
 	sys_state_transition(mod, SYS_READY);
 out:
 	pthread_mutex_unlock(&mod->sys_lock);

@@ -20,10 +20,11 @@ struct vcpu_registry {
 	struct vcpu *bucket[VCPU_REGISTRY_BUCKETS];
 };
 
+/* The edges of the state machine in vcpu.h, and the leaf or event taking each. */
 static const bool vcpu_allowed[VCPU_STATE_NR][VCPU_STATE_NR] = {
-	[VCPU_UNINITIALIZED] = { [VCPU_READY] = true },			/* VP.INIT */
-	[VCPU_READY] = { [VCPU_ACTIVE] = true, [VCPU_DISABLED] = true },	/* VP.ENTER, fatal */
-	[VCPU_ACTIVE] = { [VCPU_READY] = true, [VCPU_DISABLED] = true },	/* TD exit, fatal */
+	[VCPU_UNINITIALIZED] = { [VCPU_READY] = true },				/* VP.INIT */
+	[VCPU_READY] = { [VCPU_ACTIVE] = true, [VCPU_DISABLED] = true },	/* ENTER, fatal */
+	[VCPU_ACTIVE] = { [VCPU_READY] = true, [VCPU_DISABLED] = true },	/* exit, fatal */
 	[VCPU_DISABLED] = { 0 },
 };
 
@@ -235,7 +236,7 @@ const struct vcpu *vcpu_find_x2apic(struct tdx_module *mod, const struct td *td,
 	pthread_mutex_lock(&r->lock);
 	for (unsigned int b = 0; b < VCPU_REGISTRY_BUCKETS && !found; b++)
 		for (const struct vcpu *v = r->bucket[b]; v; v = v->next)
-			if (v != self && v->td == td && v->x2apic_configured &&
+			if (v != self && v->tdr_pa == td->tdr_pa && v->x2apic_configured &&
 			    v->x2apic_id == id) {
 				found = v;
 				break;

@@ -33,8 +33,12 @@
  * (mod->vcpus), hashed by TDVPR PA, each recording its TDR PA and TD.  A
  * vCPU is only read or written with its TD's lock held (td_get_locked());
  * the TD lock covers every vCPU of the TD, so the VP leaves take no page
- * lock on the TDVPR.  The registry's own mutex only guards the hash
- * chains, and is taken after a TD lock, never before one.  Entries go
+ * lock on the TDVPR (and a TDVPR never collides with a new TDCX page in
+ * the hashed page locks).  Lock order: TD lock, then the module's
+ * td_list_lock (held only to read or create mod->vcpus), then the
+ * registry mutex, which guards the hash chains and nothing else; the
+ * fields of a vCPU of another TD are never read except its immutable
+ * tdvpr_pa, tdr_pa and td.  Entries go
  * away when their TDVPR is reclaimed (vcpu_forget_page()), when the TD is
  * freed (vcpu_forget_td()) and when the module is destroyed
  * (vcpu_module_exit()); a TD-preserving update moves them to the new

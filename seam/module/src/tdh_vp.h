@@ -1,0 +1,16 @@
+/*
+ * Handlers of the vCPU (VP) family, called from the dispatcher.
+ */
+#ifndef TDX_MODULE_TDH_VP_H
+#define TDX_MODULE_TDH_VP_H
+
+#include "tdh_sys.h"
+
+SEAMCALL_HANDLER(tdh_vp_create);
+SEAMCALL_HANDLER(tdh_vp_addcx);
+SEAMCALL_HANDLER(tdh_vp_init);
+SEAMCALL_HANDLER(tdh_vp_rd);
+SEAMCALL_HANDLER(tdh_vp_wr);
+SEAMCALL_HANDLER(tdh_vp_flush);
+
+#endif /* TDX_MODULE_TDH_VP_H */
