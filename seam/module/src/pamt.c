@@ -140,3 +140,51 @@ bool pamt_transition(struct tdx_module *mod, struct plat_lp *lp, struct pamt_ref
 	ref->e = e;
 	return true;
 }
+
+static uint64_t entry_pa_at(const struct tdmr_info *t, enum pamt_page_size level, uint64_t pa)
+{
+	return pamt_base(t, level) + ((pa - t->base) >> level_shift[level]) * TDX_PAMT_ENTRY_SIZE;
+}
+
+tdx_status_t pamt_check_children(struct tdx_module *mod, struct plat_lp *lp, unsigned int i,
+				 enum pamt_page_size level, uint64_t pa,
+				 enum pamt_page_type type, uint64_t owner)
+{
+	const struct tdmr_info *t = &mod->tdmr[i];
+	struct pamt_entry e[512];
+
+	if (level == TDX_PS_4K)
+		return TDX_OPERAND_INVALID;
+	if (pmem_seam_read(lp, module_global_pa(mod, entry_pa_at(t, level - 1, pa)), e, sizeof(e)))
+		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	for (unsigned int k = 0; k < 512; k++)
+		if (pamt_page_type(&e[k]) != type || (type != PT_NDA && pamt_owner(&e[k]) != owner))
+			return TDX_PAGE_METADATA_INCORRECT;
+	return TDX_SUCCESS;
+}
+
+tdx_status_t pamt_resize(struct tdx_module *mod, struct plat_lp *lp, unsigned int i,
+			 enum pamt_page_size level, uint64_t pa, bool split, uint64_t owner)
+{
+	const struct tdmr_info *t = &mod->tdmr[i];
+	struct pamt_entry big, small[512];
+	enum pamt_page_type small_type = split ? PT_REG : PT_NDA;
+
+	if (level == TDX_PS_4K)
+		return TDX_OPERAND_INVALID;
+	memset(&big, 0, sizeof(big));
+	if (!split)
+		big.qword0 = TDX_FIELD_PREP(PAMT_PAGE_TYPE_MASK, PT_REG) |
+			     TDX_FIELD_PREP(PAMT_OWNER_MASK, owner >> 12);
+	memset(small, 0, sizeof(small));
+	for (unsigned int k = 0; k < 512; k++)
+		if (small_type == PT_REG)
+			small[k].qword0 = TDX_FIELD_PREP(PAMT_PAGE_TYPE_MASK, PT_REG) |
+					  TDX_FIELD_PREP(PAMT_OWNER_MASK, owner >> 12);
+	/* The small entries first: a walk that sees the big one NDA finds them. */
+	if (pmem_seam_write(lp, module_global_pa(mod, entry_pa_at(t, level - 1, pa)), small,
+			    sizeof(small)) ||
+	    pmem_seam_write(lp, module_global_pa(mod, entry_pa_at(t, level, pa)), &big, sizeof(big)))
+		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	return TDX_SUCCESS;
+}

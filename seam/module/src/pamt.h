@@ -70,4 +70,20 @@ tdx_status_t pamt_init_chunk(struct tdx_module *mod, struct plat_lp *lp, unsigne
 bool pamt_transition(struct tdx_module *mod, struct plat_lp *lp, struct pamt_ref *ref,
 		     enum pamt_page_type to, uint64_t owner_pa);
 
+/**
+ * pamt_check_children() - are the 512 entries one level below the
+ * @level page at @pa (in TDMR @i) all of @type (and owned by @owner)?
+ */
+tdx_status_t pamt_check_children(struct tdx_module *mod, struct plat_lp *lp, unsigned int i,
+				 enum pamt_page_size level, uint64_t pa,
+				 enum pamt_page_type type, uint64_t owner);
+
+/**
+ * pamt_resize() - DEMOTE (@split: the @level entry becomes PT_NDA and the
+ * 512 below it PT_REG of @owner) or PROMOTE (the reverse).  Together with
+ * pamt_transition() the only writers of page types.
+ */
+tdx_status_t pamt_resize(struct tdx_module *mod, struct plat_lp *lp, unsigned int i,
+			 enum pamt_page_size level, uint64_t pa, bool split, uint64_t owner);
+
 #endif /* TDX_MODULE_PAMT_H */

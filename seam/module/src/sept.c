@@ -153,12 +153,17 @@ bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 	static const uint16_t allowed[SEPT_NR_STATES] = {
 		[SEPT_FREE] = 1U << SEPT_NL_MAPPED | 1U << SEPT_MAPPED | 1U << SEPT_PENDING,
 		[SEPT_REMOVED] = 1U << SEPT_PENDING,
-		[SEPT_NL_MAPPED] = 1U << SEPT_NL_BLOCKED | 1U << SEPT_FREE,
-		[SEPT_NL_BLOCKED] = 1U << SEPT_NL_MAPPED | 1U << SEPT_FREE,
-		[SEPT_MAPPED] = 1U << SEPT_BLOCKED | 1U << SEPT_FREE,
-		[SEPT_BLOCKED] = 1U << SEPT_MAPPED | 1U << SEPT_FREE,
-		[SEPT_PENDING] = 1U << SEPT_PENDING_BLOCKED | 1U << SEPT_MAPPED | 1U << SEPT_FREE,
-		[SEPT_PENDING_BLOCKED] = 1U << SEPT_PENDING | 1U << SEPT_FREE,
+		/* Non-leaf entries become leaves again on PROMOTE ... */
+		[SEPT_NL_MAPPED] = 1U << SEPT_NL_BLOCKED | 1U << SEPT_FREE | 1U << SEPT_MAPPED |
+				   1U << SEPT_PENDING,
+		[SEPT_NL_BLOCKED] = 1U << SEPT_NL_MAPPED | 1U << SEPT_FREE | 1U << SEPT_BLOCKED |
+				    1U << SEPT_PENDING_BLOCKED,
+		/* ... and large leaves point at a new table on DEMOTE. */
+		[SEPT_MAPPED] = 1U << SEPT_BLOCKED | 1U << SEPT_FREE | 1U << SEPT_NL_MAPPED,
+		[SEPT_BLOCKED] = 1U << SEPT_MAPPED | 1U << SEPT_FREE | 1U << SEPT_NL_MAPPED,
+		[SEPT_PENDING] = 1U << SEPT_PENDING_BLOCKED | 1U << SEPT_MAPPED | 1U << SEPT_FREE |
+				 1U << SEPT_NL_MAPPED,
+		[SEPT_PENDING_BLOCKED] = 1U << SEPT_PENDING | 1U << SEPT_FREE | 1U << SEPT_NL_MAPPED,
 	};
 	enum sept_state from = sept_state(ref->entry);
 	uint64_t e;
@@ -179,6 +184,39 @@ bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		return false;
 	ref->entry = e;
 	return true;
+}
+
+/* Build one SEPT entry in state @s pointing at @pa. */
+static uint64_t make_entry(const struct td *td, enum sept_state s, uint64_t pa)
+{
+	uint64_t e = encode(s) | (pa & SEPT_PA_MASK) | SEPT_R | SEPT_W | SEPT_X | ((uint64_t)6 << 3);
+
+	if ((s == SEPT_PENDING || s == SEPT_PENDING_BLOCKED) && (td->attributes & TDX_BIT(28)))
+		e |= SEPT_SVE;
+	return e;
+}
+
+tdx_status_t sept_init_table_leaves(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+				    uint64_t table_pa, enum sept_state s, uint64_t first_pa,
+				    uint64_t stride)
+{
+	uint64_t table[512];
+
+	if (!sept_is_leaf_state(s))
+		return TDX_OPERAND_INVALID;
+	for (unsigned int i = 0; i < 512; i++)
+		table[i] = make_entry(td, s, first_pa + i * stride);
+	if (pmem_seam_write(lp, td_hpa(mod, td, table_pa), table, sizeof(table)))
+		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	return TDX_SUCCESS;
+}
+
+tdx_status_t sept_read_table(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t table_pa, uint64_t table[512])
+{
+	if (pmem_seam_read(lp, td_hpa(mod, td, table_pa), table, 512 * sizeof(uint64_t)))
+		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	return TDX_SUCCESS;
 }
 
 bool sept_table_empty(struct tdx_module *mod, struct plat_lp *lp, struct td *td, uint64_t pa)

@@ -14,6 +14,9 @@
  *   PENDING -> MAPPED (TDG.MEM.PAGE.ACCEPT)
  *   MAPPED, BLOCKED, PENDING, PENDING_BLOCKED -> FREE (PAGE.REMOVE)
  *   NL_MAPPED, NL_BLOCKED -> FREE (SEPT.REMOVE)
+ *   MAPPED, BLOCKED, PENDING, PENDING_BLOCKED -> NL_MAPPED (PAGE.DEMOTE)
+ *   NL_MAPPED -> MAPPED, PENDING; NL_BLOCKED -> BLOCKED, PENDING_BLOCKED
+ *        (PAGE.PROMOTE)
  *   REMOVED -> PENDING (PAGE.AUG)
  * The TD's lock is held across every walk and transition.
  */
@@ -91,6 +94,18 @@ tdx_status_t sept_walk(struct tdx_module *mod, struct plat_lp *lp, struct td *td
 /** sept_transition() - write @ref's entry in state @to pointing at @pa. */
 bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		     struct sept_ref *ref, enum sept_state to, uint64_t pa);
+
+/**
+ * sept_init_table_leaves() - a new SEPT page whose 512 entries are leaves
+ * in state @s mapping @first_pa + i * @stride (PAGE.DEMOTE).
+ */
+tdx_status_t sept_init_table_leaves(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+				    uint64_t table_pa, enum sept_state s, uint64_t first_pa,
+				    uint64_t stride);
+
+/** sept_read_table() - all 512 entries of the table at @table_pa. */
+tdx_status_t sept_read_table(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t table_pa, uint64_t table[512]);
 
 /** sept_table_empty() - are all 512 entries of the table at @pa FREE? */
 bool sept_table_empty(struct tdx_module *mod, struct plat_lp *lp, struct td *td,

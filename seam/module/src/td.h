@@ -89,6 +89,9 @@ struct td {
 	uint8_t rtmr[4][48];
 	EVP_MD_CTX *mrtd_ctx;
 	uint32_t cpuid_values[12][4];	/* EAX..EDX per configurable leaf */
+	uint64_t hp_lock_timeout;
+	uint64_t vm_ctls[4];
+	uint64_t notify_enables;
 	unsigned int num_vcpus;
 	unsigned int num_assoc_vcpus;
 	uint64_t td_epoch;

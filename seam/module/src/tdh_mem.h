@@ -12,6 +12,8 @@ SEAMCALL_HANDLER(tdh_mem_sept_remove);
 SEAMCALL_HANDLER(tdh_mem_page_add);
 SEAMCALL_HANDLER(tdh_mem_page_aug);
 SEAMCALL_HANDLER(tdh_mem_page_remove);
+SEAMCALL_HANDLER(tdh_mem_page_demote);
+SEAMCALL_HANDLER(tdh_mem_page_promote);
 SEAMCALL_HANDLER(tdh_mem_range_block);
 SEAMCALL_HANDLER(tdh_mem_range_unblock);
 SEAMCALL_HANDLER(tdh_mem_track);

@@ -418,3 +418,180 @@ tdx_status_t tdh_mem_wr(struct tdx_module *mod, struct plat_lp *lp, struct tdx_m
 {
 	return mem_rdwr(mod, lp, args, true);
 }
+
+tdx_status_t tdh_mem_page_demote(struct tdx_module *mod, struct plat_lp *lp,
+				 struct tdx_module_args *args)
+{
+	struct sept_ref sref;
+	struct pamt_ref ref, pref;
+	struct td *td;
+	uint64_t gpa, page, table = args->r8;
+	unsigned int level;
+	enum sept_state s;
+	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	/* RCX: the large page's GPA and its current level (1 = 2M, 2 = 1G). */
+	st = mem_decode_gpa(td, args->rcx, 1, 2, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
+	st = td_check_ndapage(mod, lp, table, TDX_OPERAND_ID_R8, &ref);
+	if (st != TDX_SUCCESS)
+		goto out;
+	args->rcx = args->rdx = 0;
+	st = sept_walk(mod, lp, td, gpa, level, &sref);
+	if (st != TDX_SUCCESS) {
+		mem_report_sept(args, &sref);
+		goto unlock;
+	}
+	s = sept_state(sref.entry);
+	if (!sept_is_leaf_state(s)) {
+		st = TDX_EPT_ENTRY_STATE_INCORRECT;
+		mem_report_sept(args, &sref);
+		goto unlock;
+	}
+	page = sref.entry & SEPT_PA_MASK;
+	st = pamt_walk(mod, lp, page, &pref);
+	if (st != TDX_SUCCESS)
+		goto unlock;
+	if (mem_tracking_required(td)) {
+		if (s != SEPT_BLOCKED && s != SEPT_PENDING_BLOCKED) {
+			st = TDX_GPA_RANGE_NOT_BLOCKED;
+			mem_report_sept(args, &sref);
+			goto unlock;
+		}
+		if (!mem_tlb_tracked(td, pref.e.bepoch)) {
+			st = TDX_TLB_TRACKING_NOT_DONE;
+			goto unlock;
+		}
+	}
+	/* The new table holds 512 leaves of the level below, in the same state. */
+	st = sept_init_table_leaves(mod, lp, td, table, s, page,
+				    TDX_PAGE_SIZE << (9 * (level - 1)));
+	if (st != TDX_SUCCESS)
+		goto unlock;
+	if (!pamt_transition(mod, lp, &ref, PT_EPT, td->tdr_pa)) {
+		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+		goto unlock;
+	}
+	st = pamt_resize(mod, lp, pref.tdmr, pref.level, page, true, td->tdr_pa);
+	if (st != TDX_SUCCESS) {
+		pamt_transition(mod, lp, &ref, PT_NDA, 0);
+		goto unlock;
+	}
+
+	/* Commit: nothing below may fail. */
+	sept_transition(mod, lp, td, &sref, SEPT_NL_MAPPED, table);
+	td->chldcnt++;
+unlock:
+	page_unlock(mod, table);
+out:
+	td_unlock(td);
+	return st;
+}
+
+tdx_status_t tdh_mem_page_promote(struct tdx_module *mod, struct plat_lp *lp,
+				  struct tdx_module_args *args)
+{
+	uint64_t child[512];
+	struct sept_ref sref;
+	struct pamt_ref tref, pref;
+	struct td *td;
+	uint64_t gpa, table, first;
+	unsigned int level;
+	enum sept_state s, cs, to;
+	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	/* RCX: the GPA and the level of the large page to form (1 = 2M, 2 = 1G). */
+	st = mem_decode_gpa(td, args->rcx, 1, 2, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
+	args->rcx = args->rdx = 0;
+	st = sept_walk(mod, lp, td, gpa, level, &sref);
+	if (st != TDX_SUCCESS) {
+		mem_report_sept(args, &sref);
+		goto out;
+	}
+	s = sept_state(sref.entry);
+	if (s != SEPT_NL_MAPPED && s != SEPT_NL_BLOCKED) {
+		st = TDX_EPT_ENTRY_STATE_INCORRECT;
+		mem_report_sept(args, &sref);
+		goto out;
+	}
+	table = sref.entry & SEPT_PA_MASK;
+	st = pamt_walk(mod, lp, table, &tref);
+	if (st != TDX_SUCCESS)
+		goto out;
+	if (mem_tracking_required(td)) {
+		if (s != SEPT_NL_BLOCKED) {
+			st = TDX_GPA_RANGE_NOT_BLOCKED;
+			mem_report_sept(args, &sref);
+			goto out;
+		}
+		if (!mem_tlb_tracked(td, tref.e.bepoch)) {
+			st = TDX_TLB_TRACKING_NOT_DONE;
+			goto out;
+		}
+	}
+	/* All 512 children: the same leaf state, contiguous, aligned pages. */
+	st = sept_read_table(mod, lp, td, table, child);
+	if (st != TDX_SUCCESS)
+		goto out;
+	cs = sept_state(child[0]);
+	first = child[0] & SEPT_PA_MASK;
+	if ((cs != SEPT_MAPPED && cs != SEPT_PENDING) ||
+	    !TDX_IS_ALIGNED(first, TDX_PAGE_SIZE << (9 * level))) {
+		st = TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+		goto out;
+	}
+	for (unsigned int k = 1; k < 512; k++) {
+		if (sept_state(child[k]) != cs ||
+		    (child[k] & SEPT_PA_MASK) != first + k * (TDX_PAGE_SIZE << (9 * (level - 1)))) {
+			st = TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+			goto out;
+		}
+	}
+	st = pamt_walk(mod, lp, first, &pref);
+	if (st != TDX_SUCCESS)
+		goto out;
+	st = pamt_check_children(mod, lp, pref.tdmr, (enum pamt_page_size)level, first, PT_REG,
+				 td->tdr_pa);
+	if (st != TDX_SUCCESS) {
+		st = TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+		goto out;
+	}
+	if (!page_trylock(mod, table)) {
+		st = tdx_status_operand(TDX_OPERAND_BUSY, TDX_OPERAND_ID_SEPT);
+		goto out;
+	}
+	st = pamt_resize(mod, lp, pref.tdmr, (enum pamt_page_size)level, first, false, td->tdr_pa);
+	if (st == TDX_SUCCESS && !pamt_transition(mod, lp, &tref, PT_NDA, 0))
+		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	page_unlock(mod, table);
+	if (st != TDX_SUCCESS)
+		goto out;
+
+	/* Commit: nothing below may fail. */
+	if (s == SEPT_NL_BLOCKED)
+		to = cs == SEPT_MAPPED ? SEPT_BLOCKED : SEPT_PENDING_BLOCKED;
+	else
+		to = cs;
+	sept_transition(mod, lp, td, &sref, to, first);
+	td->chldcnt--;
+	/* RCX: the SEPT page the merge freed, for the host to reclaim. */
+	args->rcx = table;
+out:
+	td_unlock(td);
+	return st;
+}

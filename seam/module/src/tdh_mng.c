@@ -299,6 +299,11 @@ static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
 	case MD_FIELD_ID_KEY(0x111000010000000CULL): *v = td->tsc_frequency; return TDX_SUCCESS;
 	case MD_FIELD_ID_KEY(0x1110000300000016ULL): *v = td->config_flags; return TDX_SUCCESS;
 	case MD_FIELD_ID_KEY(0x9210000300000000ULL): *v = td->td_epoch; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9110000300000011ULL): *v = td->hp_lock_timeout; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9110000300000012ULL): *v = td->vm_ctls[0]; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9110000300000013ULL): *v = td->vm_ctls[1]; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9110000300000014ULL): *v = td->vm_ctls[2]; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9110000300000015ULL): *v = td->vm_ctls[3]; return TDX_SUCCESS;
 	default:
 		break;
 	}
@@ -369,6 +374,75 @@ tdx_status_t tdh_mng_rd(struct tdx_module *mod, struct plat_lp *lp,
 		goto out;
 	}
 	args->r8 = v;
+out:
+	td_unlock(td);
+	return st;
+}
+
+/*
+ * TD-scope fields the host may write (reference tdx-abi.md 4.6): the field,
+ * where it lives, and which bits a production and a debug TD let it set.
+ */
+struct td_wr_field {
+	uint64_t id;
+	unsigned int elements;
+	size_t off;
+	uint64_t prod_mask;
+	uint64_t debug_mask;
+};
+
+static const struct td_wr_field td_wr_fields[] = {
+	{ 0x9110000300000011ULL, 1, offsetof(struct td, hp_lock_timeout), ~0ULL, ~0ULL },
+	{ 0x9110000300000012ULL, 4, offsetof(struct td, vm_ctls), 0x1, 0x1 },
+	{ 0x9110000300000010ULL, 1, offsetof(struct td, notify_enables), 0, 0x1 },
+};
+
+tdx_status_t tdh_mng_wr(struct tdx_module *mod, struct plat_lp *lp,
+			struct tdx_module_args *args)
+{
+	uint64_t key = MD_FIELD_ID_KEY(args->rdx), *field = NULL, mask = 0, old;
+	struct td *td;
+	tdx_status_t st = td_get_locked(mod, lp, args->rcx, TDX_OPERAND_ID_RCX, &td);
+
+	if (st != TDX_SUCCESS)
+		return st;
+	if (td->op_state == OP_STATE_UNINITIALIZED) {
+		st = TDX_OP_STATE_INCORRECT;
+		goto out;
+	}
+	if (!md_field_id_valid(args->rdx)) {
+		st = tdx_status_operand(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
+		goto out;
+	}
+	for (size_t i = 0; i < TDX_ARRAY_SIZE(td_wr_fields); i++) {
+		const struct td_wr_field *f = &td_wr_fields[i];
+		uint64_t base = MD_FIELD_ID_KEY(f->id);
+
+		if (key >= base && key - base < f->elements) {
+			field = (uint64_t *)((uint8_t *)td + f->off) + (key - base);
+			mask = (td->attributes & TDX_BIT(0)) ? f->debug_mask : f->prod_mask;
+		}
+	}
+	if (!field) {
+		uint64_t v;
+
+		/* A known but read-only field, or no such field at all. */
+		st = td_field(td, key, &v) == TDX_SUCCESS ? TDX_METADATA_FIELD_NOT_WRITABLE :
+							     TDX_METADATA_FIELD_ID_INCORRECT;
+		st = tdx_status_operand(st, TDX_OPERAND_ID_RDX);
+		goto out;
+	}
+	/* R9 narrows the field's write mask; nothing left means not writable. */
+	mask &= args->r9;
+	if (!mask) {
+		st = tdx_status_operand(TDX_METADATA_FIELD_NOT_WRITABLE, TDX_OPERAND_ID_RDX);
+		goto out;
+	}
+
+	/* Commit: nothing below may fail. */
+	old = *field;
+	*field = (old & ~mask) | (args->r8 & mask);
+	args->r8 = old;
 out:
 	td_unlock(td);
 	return st;

@@ -11,6 +11,7 @@ SEAMCALL_HANDLER(tdh_mng_key_config);
 SEAMCALL_HANDLER(tdh_mng_addcx);
 SEAMCALL_HANDLER(tdh_mng_init);
 SEAMCALL_HANDLER(tdh_mng_rd);
+SEAMCALL_HANDLER(tdh_mng_wr);
 SEAMCALL_HANDLER(tdh_mng_vpflushdone);
 SEAMCALL_HANDLER(tdh_mng_key_freeid);
 SEAMCALL_HANDLER(tdh_mng_key_reclaimid);
