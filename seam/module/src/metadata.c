@@ -5,6 +5,7 @@
  */
 #include "metadata.h"
 #include "module.h"
+#include "platform.h"
 
 struct md_field {
 	uint64_t id;
@@ -50,7 +51,11 @@ GETTER(no_downgrade, mod->boot.sigstruct.no_downgrade)
 GETTER(num_handoff_pages, mod->boot.sigstruct.num_handoff_pages)
 GETTER(sys_attributes, (mod->boot.sigstruct.module_type & SEAM_SIGSTRUCT_MODULE_DEBUG) ? TDX_BIT(31) : 0)
 GETTER(num_tdx_features, 1)
-GETTER(tdx_features0, 0)
+/*
+ * TDX_FEATURES0: bit 1 TD-preserving update (SYS.SHUTDOWN / SYS.UPDATE),
+ * bit 18 NO_RBP_MOD (the module never clobbers RBP; Linux requires it).
+ */
+GETTER(tdx_features0, TDX_BIT(1) | TDX_BIT(18))
 GETTER(cmr_base, mod->boot.sysinfo.mcheck.cmr[elem].base)
 GETTER(cmr_size, mod->boot.sysinfo.mcheck.cmr[elem].size)
 GETTER(max_tdmrs, MODULE_MAX_TDMRS)
@@ -66,7 +71,7 @@ GETTER(attr_fixed1, MODULE_ATTRIBUTES_FIXED1)
 GETTER(xfam_fixed0, MODULE_XFAM_FIXED0)
 GETTER(xfam_fixed1, MODULE_XFAM_FIXED1)
 GETTER(num_cpuid_config, MODULE_NUM_CPUID_CONFIG)
-GETTER(cfg_fixed0, MODULE_CONFIG_FLAGS_FIXED0)
+GETTER(cfg_fixed0, md_config_flags_fixed0(mod))
 GETTER(cfg_fixed1, MODULE_CONFIG_FLAGS_FIXED1)
 GETTER(max_vcpus, MODULE_MAX_VCPUS_PER_TD)
 GETTER(cpuid_leaves, cpuid_config_leaves[elem].leaf |
@@ -126,6 +131,27 @@ static const struct md_field sys_fields[] = {
 	{ MD_SYS_CPUID_CONFIG_LEAVES, MODULE_NUM_CPUID_CONFIG, get_cpuid_leaves },
 	{ MD_SYS_CPUID_CONFIG_VALUES, 2 * MODULE_NUM_CPUID_CONFIG, get_cpuid_values },
 };
+
+uint64_t md_config_flags_fixed0(const struct tdx_module *mod)
+{
+	/* GPAW (52-bit GPAs) only where the CPU has more than 48 address bits. */
+	if (platform_cfg(mod->plat)->max_pa <= 48)
+		return MODULE_CONFIG_FLAGS_FIXED0 & ~TDX_BIT(0);
+	return MODULE_CONFIG_FLAGS_FIXED0;
+}
+
+bool md_sys_same_field(uint64_t a, uint64_t b)
+{
+	uint64_t ka = MD_FIELD_ID_KEY(a), kb = MD_FIELD_ID_KEY(b);
+
+	for (size_t i = 0; i < TDX_ARRAY_SIZE(sys_fields); i++) {
+		uint64_t base = MD_FIELD_ID_KEY(sys_fields[i].id);
+
+		if (ka >= base && ka - base < sys_fields[i].elements)
+			return kb >= base && kb - base < sys_fields[i].elements;
+	}
+	return false;
+}
 
 bool md_cpuid_config_leaf(unsigned int i, uint32_t *leaf, uint32_t *subleaf)
 {

@@ -36,6 +36,12 @@ uint32_t md_bcd_to_decimal(uint32_t bcd);
 /** md_sys_first() - the first SYS field id. */
 uint64_t md_sys_first(void);
 
+/** md_config_flags_fixed0() - CONFIG_FLAGS bits a TD may set on this platform. */
+uint64_t md_config_flags_fixed0(const struct tdx_module *mod);
+
+/** md_sys_same_field() - are @a and @b elements of one SYS field? */
+bool md_sys_same_field(uint64_t a, uint64_t b);
+
 /** md_cpuid_config_leaf() - leaf and sub-leaf (~0: none) of configurable entry @i. */
 bool md_cpuid_config_leaf(unsigned int i, uint32_t *leaf, uint32_t *subleaf);
 

@@ -94,8 +94,8 @@ static bool page_pa_ok(const struct tdx_module *mod, uint64_t pa)
 tdx_status_t td_get_locked(struct tdx_module *mod, struct plat_lp *lp, uint64_t tdr_pa,
 			   uint32_t operand, struct td **out)
 {
+	static __thread uint8_t page[TDX_PAGE_SIZE];
 	struct pamt_ref ref;
-	uint8_t line[64];
 	struct td *td;
 	tdx_status_t st;
 
@@ -114,8 +114,8 @@ tdx_status_t td_get_locked(struct tdx_module *mod, struct plat_lp *lp, uint64_t 
 		return tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, operand);
 	if (pthread_mutex_trylock(&td->lock))
 		return tdx_status_operand(TDX_OPERAND_BUSY, TDX_OPERAND_ID_TDR);
-	/* The TDR page must still be intact: a host write poisons it. */
-	if (pmem_seam_read(lp, module_global_pa(mod, tdr_pa), line, sizeof(line))) {
+	/* The whole TDR page must still be intact: a host write poisons it. */
+	if (pmem_seam_read(lp, module_global_pa(mod, tdr_pa), page, sizeof(page))) {
 		td->fatal = true;
 		pthread_mutex_unlock(&td->lock);
 		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;

@@ -161,40 +161,58 @@ out:
 	return st;
 }
 
+/* XFAM bits (XCR0 | IA32_XSS layout) whose combinations the CPU constrains. */
+#define XFAM_AVX		TDX_BIT(2)
+#define XFAM_AVX512		(TDX_BIT(5) | TDX_BIT(6) | TDX_BIT(7))
+#define XFAM_CET		(TDX_BIT(11) | TDX_BIT(12))
+#define XFAM_AMX		(TDX_BIT(17) | TDX_BIT(18))
+
+/* A valid XCR0+XSS combination: AVX-512 needs AVX and comes whole, CET and AMX too. */
+static bool xfam_combination_ok(uint64_t xfam)
+{
+	if ((xfam & XFAM_AVX512) && ((xfam & XFAM_AVX512) != XFAM_AVX512 || !(xfam & XFAM_AVX)))
+		return false;
+	if ((xfam & XFAM_CET) && (xfam & XFAM_CET) != XFAM_CET)
+		return false;
+	if ((xfam & XFAM_AMX) && (xfam & XFAM_AMX) != XFAM_AMX)
+		return false;
+	return true;
+}
+
 /* Every TD_PARAMS rule, blaming the field's operand id. */
 static tdx_status_t check_td_params(const struct tdx_module *mod, const struct td_params *p,
 				    uint64_t *rcx_out)
 {
 	static const uint8_t zero[38];
 	unsigned int pwl = (unsigned int)TDX_FIELD_GET(TDX_GENMASK(5, 3), p->eptp_controls);
+	uint64_t cfg_fixed0 = md_config_flags_fixed0(mod);
+	bool big_pa = platform_cfg(mod->plat)->max_pa > 48;
 
 	*rcx_out = 0;
 	if ((p->attributes & ~MODULE_ATTRIBUTES_FIXED0) ||
 	    (p->attributes & MODULE_ATTRIBUTES_FIXED1) != MODULE_ATTRIBUTES_FIXED1)
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_ATTRIBUTES);
-	/* MIGRATABLE excludes DEBUG. */
-	if ((p->attributes & TDX_BIT(29)) && (p->attributes & TDX_BIT(0)))
+	/* MIGRATABLE excludes DEBUG and PERFMON. */
+	if ((p->attributes & TDX_TD_ATTR_MIGRATABLE) &&
+	    (p->attributes & (TDX_TD_ATTR_DEBUG | TDX_TD_ATTR_PERFMON)))
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_ATTRIBUTES);
 	if ((p->xfam & ~MODULE_XFAM_FIXED0) ||
-	    (p->xfam & MODULE_XFAM_FIXED1) != MODULE_XFAM_FIXED1)
+	    (p->xfam & MODULE_XFAM_FIXED1) != MODULE_XFAM_FIXED1 || !xfam_combination_ok(p->xfam))
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_XFAM);
 	if (p->max_vcpus < 1 || p->max_vcpus > MODULE_MAX_VCPUS_PER_TD)
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_MAX_VCPUS);
 	if (p->num_l2_vms)
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_NUM_L2_VMS);
 	if (p->msr_config_ctls & ~1U)
-		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_IA32_ARCH_CAPABILITIES_CONFIG);
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
+	/* CONFIG_FLAGS before EPTP: GPAW is refused as a config flag on a 46-bit CPU. */
+	if ((p->config_flags & ~cfg_fixed0) ||
+	    (p->config_flags & MODULE_CONFIG_FLAGS_FIXED1) != MODULE_CONFIG_FLAGS_FIXED1)
+		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EXEC_CONTROLS);
 	if ((p->eptp_controls & 7) != EPTP_MT_WB || (pwl != EPTP_PWL_4 && pwl != EPTP_PWL_5) ||
-	    (p->eptp_controls & ~TDX_GENMASK(5, 0)))
-		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EPTP_CONTROLS);
-	/* 5-level EPT and GPAW 52 need a CPU with more than 48 address bits. */
-	if ((pwl == EPTP_PWL_5 || (p->config_flags & CONFIG_FLAGS_GPAW)) &&
-	    platform_cfg(mod->plat)->max_pa <= 48)
+	    (p->eptp_controls & ~TDX_GENMASK(5, 0)) || (pwl == EPTP_PWL_5 && !big_pa))
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EPTP_CONTROLS);
 	if ((p->config_flags & CONFIG_FLAGS_GPAW) && pwl != EPTP_PWL_5)
-		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EXEC_CONTROLS);
-	if ((p->config_flags & ~MODULE_CONFIG_FLAGS_FIXED0) ||
-	    (p->config_flags & MODULE_CONFIG_FLAGS_FIXED1) != MODULE_CONFIG_FLAGS_FIXED1)
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_EXEC_CONTROLS);
 	if (p->tsc_frequency < 4 || p->tsc_frequency > 400)
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_TSC_FREQUENCY);
@@ -349,6 +367,33 @@ static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
 	return TDX_METADATA_FIELD_ID_INCORRECT;
 }
 
+/* The host-readable TD fields in the order version-1 reads walk them. */
+static const uint64_t td_read_order[] = {
+	0x8010000000000001ULL, 0x8010000200000002ULL, 0x8010000300000004ULL,
+	0x8010000200000005ULL, 0x8110000100000001ULL, 0x8110000300000002ULL,
+	0x9010000200000001ULL, 0x9010000200000002ULL, 0x9010000200000004ULL,
+	0x1110000300000000ULL, 0x1110000300000001ULL, 0x1110000200000002ULL,
+	0x1110000000000003ULL, 0x1110000300000004ULL, 0x111000010000000CULL,
+	0x1110000300000016ULL, 0x9210000300000000ULL, 0x9110000300000011ULL,
+	0x9110000300000012ULL,
+	0x1310000300000000ULL, 0x1310000300000001ULL, 0x1310000300000002ULL,
+	0x1310000300000003ULL, 0x1310000300000004ULL, 0x1310000300000005ULL,
+	0x1310000300000010ULL, 0x1310000300000011ULL, 0x1310000300000012ULL,
+	0x1310000300000013ULL, 0x1310000300000014ULL, 0x1310000300000015ULL,
+	0x1310000300000018ULL, 0x1310000300000019ULL, 0x131000030000001AULL,
+	0x131000030000001BULL, 0x131000030000001CULL, 0x131000030000001DULL,
+	0x1310000300000020ULL, 0x1310000300000021ULL, 0x1310000300000022ULL,
+	0x1310000300000023ULL, 0x1310000300000024ULL, 0x1310000300000025ULL,
+};
+
+static uint64_t td_next_field(uint64_t key)
+{
+	for (size_t i = 0; i + 1 < TDX_ARRAY_SIZE(td_read_order); i++)
+		if (MD_FIELD_ID_KEY(td_read_order[i]) == key)
+			return td_read_order[i + 1];
+	return MD_FIELD_ID_NONE;
+}
+
 tdx_status_t tdh_mng_rd(struct tdx_module *mod, struct plat_lp *lp,
 			struct tdx_module_args *args)
 {
@@ -374,6 +419,9 @@ tdx_status_t tdh_mng_rd(struct tdx_module *mod, struct plat_lp *lp,
 		goto out;
 	}
 	args->r8 = v;
+	/* Version 1 also returns the next readable field id (-1 after the last). */
+	if (TDX_FIELD_GET(TDX_LEAF_VERSION_MASK, args->rax))
+		args->rdx = td_next_field(MD_FIELD_ID_KEY(args->rdx));
 out:
 	td_unlock(td);
 	return st;

@@ -209,7 +209,7 @@ tdx_status_t tdh_sys_rdall(struct tdx_module *mod, struct plat_lp *lp,
 		do {
 			md_sys_read(mod, id, &vals[n++], &next);
 			id = next;
-		} while (n < 16 && id != MD_FIELD_ID_NONE &&
+		} while (n < 16 && id != MD_FIELD_ID_NONE && md_sys_same_field(seq_id, id) &&
 			 MD_FIELD_ID_KEY(id) == MD_FIELD_ID_KEY(seq_id) + n);
 		if (pos + 1 + n > TDX_ARRAY_SIZE(page)) {
 			id = seq_id;
