@@ -14,16 +14,15 @@
 
 #include "host_internal.h"
 #include "pmem.h"
+#include "tdh.h"
 
 int tdx_host_sys_rd(struct tdx_host *host, uint64_t field_id, uint64_t *value,
 		    struct emu_error *err)
 {
-	struct tdx_module_args a = { .rax = TDH_SYS_RD, .rdx = field_id };
-	uint64_t st = tdx_sc_retry(host, 0, &a);
+	uint64_t st = host_tdh_sys_rd(host, field_id, value);
 
 	if (st != TDX_SUCCESS)
-		return tdx_seamcall_err(host, "TDH.SYS.RD", st, &a, err);
-	*value = a.r8;
+		return tdx_seamcall_err(host, "TDH.SYS.RD", st, NULL, err);
 	return 0;
 }
 
@@ -153,11 +152,10 @@ struct lp_init_call {
 static int lp_init_all(struct tdx_host *host, struct emu_error *err)
 {
 	for (unsigned int cpu = 0; cpu < platform_nr_lps(host->plat); cpu++) {
-		struct tdx_module_args a = { .rax = TDH_SYS_LP_INIT };
-		uint64_t st = tdx_sc_retry(host, cpu, &a);
+		uint64_t st = host_tdh_sys_lp_init(host, cpu);
 
 		if (st != TDX_SUCCESS)
-			return tdx_seamcall_err(host, "TDH.SYS.LP.INIT", st, &a, err);
+			return tdx_seamcall_err(host, "TDH.SYS.LP.INIT", st, NULL, err);
 	}
 	return 0;
 }
@@ -168,17 +166,15 @@ static int key_config_all(struct tdx_host *host, struct emu_error *err)
 
 	for (unsigned int cpu = 0; cpu < platform_nr_lps(host->plat); cpu++) {
 		unsigned int pkg = lp_package(platform_lp(host->plat, cpu));
-		struct tdx_module_args a = { .rax = TDH_SYS_KEY_CONFIG };
 		uint64_t st;
 
 		if (done & (1ULL << pkg))
 			continue;
 		do {
-			a = (struct tdx_module_args){ .rax = TDH_SYS_KEY_CONFIG };
-			st = tdx_sc_retry(host, cpu, &a);
+			st = host_tdh_sys_key_config(host, cpu);
 		} while (tdx_status_code_eq(st, TDX_KEY_GENERATION_FAILED));
 		if (st != TDX_SUCCESS && st != TDX_KEY_CONFIGURED)
-			return tdx_seamcall_err(host, "TDH.SYS.KEY.CONFIG", st, &a, err);
+			return tdx_seamcall_err(host, "TDH.SYS.KEY.CONFIG", st, NULL, err);
 		done |= 1ULL << pkg;
 	}
 	return 0;
@@ -190,14 +186,14 @@ static int tdmr_init_all(struct tdx_host *host, struct emu_error *err)
 		const struct tdmr_info *t = &host->tdmrs.tdmrs[i];
 
 		for (;;) {
-			struct tdx_module_args a = { .rax = TDH_SYS_TDMR_INIT, .rcx = t->base };
-			uint64_t st = tdx_sc_retry(host, 0, &a);
+			uint64_t next = 0;
+			uint64_t st = host_tdh_sys_tdmr_init(host, t->base, &next);
 
 			if (st == TDX_TDMR_ALREADY_INITIALIZED)
 				break;
 			if (st != TDX_SUCCESS)
-				return tdx_seamcall_err(host, "TDH.SYS.TDMR.INIT", st, &a, err);
-			if (a.rdx >= t->base + t->size)
+				return tdx_seamcall_err(host, "TDH.SYS.TDMR.INIT", st, NULL, err);
+			if (next >= t->base + t->size)
 				break;
 		}
 	}
@@ -209,15 +205,14 @@ int tdx_host_module_init(struct tdx_host *host, struct emu_error *err)
 	struct tdx_host_module_info *mi = &host->info;
 	struct tdx_sys_info_tdmr ti;
 	struct tdmr_pamt_alloc pa = { pamt_alloc, pamt_free, host };
-	struct tdx_module_args a = { .rax = TDH_SYS_INIT };
 	uint64_t array_pa = 0, array_pages = 0, st;
 	int ret;
 
 	if (host->module_initialized)
 		return 0;
-	st = tdx_sc_retry(host, 0, &a);
+	st = host_tdh_sys_init(host);
 	if (st != TDX_SUCCESS)
-		return tdx_seamcall_err(host, "TDH.SYS.INIT", st, &a, err);
+		return tdx_seamcall_err(host, "TDH.SYS.INIT", st, NULL, err);
 	ret = lp_init_all(host, err);
 	if (!ret)
 		ret = read_metadata(host, err);
@@ -242,12 +237,10 @@ int tdx_host_module_init(struct tdx_host *host, struct emu_error *err)
 		ret = emu_error_set(err, ret ? ret : -ENOMEM, "cannot stage the TDMRs");
 		goto fail;
 	}
-	a = (struct tdx_module_args){ .rax = TDH_SYS_CONFIG, .rcx = array_pa,
-				      .rdx = host->tdmrs.nr, .r8 = host->global_keyid };
-	st = tdx_sc_retry(host, 0, &a);
+	st = host_tdh_sys_config(host, array_pa, host->tdmrs.nr, host->global_keyid);
 	tdx_host_free_pages(host, array_pa, array_pages);
 	if (st != TDX_SUCCESS) {
-		ret = tdx_seamcall_err(host, "TDH.SYS.CONFIG", st, &a, err);
+		ret = tdx_seamcall_err(host, "TDH.SYS.CONFIG", st, NULL, err);
 		goto fail;
 	}
 	ret = key_config_all(host, err);
@@ -309,7 +302,6 @@ int tdx_host_module_update(struct tdx_host *host, const struct seam_sigstruct *s
 			   const void *pages, uint64_t npages, tdx_install_progress_fn progress,
 			   void *arg, uint64_t *status, struct emu_error *err)
 {
-	struct tdx_module_args a;
 	uint64_t hv = 0;
 	int ret;
 
@@ -317,10 +309,9 @@ int tdx_host_module_update(struct tdx_host *host, const struct seam_sigstruct *s
 	ret = tdx_host_sys_rd(host, MD_SYS_MODULE_HV, &hv, err);
 	if (ret)
 		return ret;
-	a = (struct tdx_module_args){ .rax = TDH_SYS_SHUTDOWN, .rcx = hv };
-	*status = tdx_sc_retry(host, 0, &a);
+	*status = host_tdh_sys_shutdown(host, hv);
 	if (*status != TDX_SUCCESS)
-		return tdx_seamcall_err(host, "TDH.SYS.SHUTDOWN", *status, &a, err);
+		return tdx_seamcall_err(host, "TDH.SYS.SHUTDOWN", *status, NULL, err);
 	ret = tdx_host_seamldr_install(host, SEAMLDR_SCENARIO_UPDATE, sigstruct, pages, npages,
 				       progress, arg, status, err);
 	if (ret)
@@ -328,10 +319,9 @@ int tdx_host_module_update(struct tdx_host *host, const struct seam_sigstruct *s
 	ret = lp_init_all(host, err);
 	if (ret)
 		return ret;
-	a = (struct tdx_module_args){ .rax = TDH_SYS_UPDATE };
-	*status = tdx_sc_retry(host, 0, &a);
+	*status = host_tdh_sys_update(host);
 	if (*status != TDX_SUCCESS)
-		return tdx_seamcall_err(host, "TDH.SYS.UPDATE", *status, &a, err);
+		return tdx_seamcall_err(host, "TDH.SYS.UPDATE", *status, NULL, err);
 	host_log(host, "module updated");
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "kvm_tdx_internal.h"
 #include "pmem.h"
+#include "tdh.h"
 
 long kvm_tdx_create_gmem(struct kvm_tdx_vm *vm, struct kvm_create_guest_memfd *arg)
 {
@@ -162,7 +163,6 @@ static int ensure_sept(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_tdx_cmd *
 	for (unsigned int level = 3; level >= 1; level--) {
 		uint64_t span = 1ULL << (12 + 9 * level);
 		uint64_t base = gpa & ~(span - 1);
-		struct tdx_module_args a;
 		uint64_t pa, st;
 
 		if (sept_exists(vm, level, base))
@@ -171,9 +171,7 @@ static int ensure_sept(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_tdx_cmd *
 			return -ENOSPC;
 		if (tdx_host_alloc_pages(vm->host, 1, 0, &pa))
 			return -ENOMEM;
-		a = (struct tdx_module_args){ .rax = TDH_MEM_SEPT_ADD, .rcx = base | level,
-					      .rdx = vm->tdr_pa, .r8 = pa };
-		st = tdx_sc_retry(vm->host, 0, &a);
+		st = host_tdh_mem_sept_add(vm->host, vm->tdr_pa, base, level, pa, NULL, NULL);
 		if (st != TDX_SUCCESS) {
 			tdx_host_free_pages(vm->host, pa, 1);
 			return kvm_tdx_seamcall_errno(vm, "TDH.MEM.SEPT.ADD", st, cmd);
@@ -188,7 +186,6 @@ static int add_one_page(struct kvm_tdx_vm *vm, uint64_t gpa, const void *src, bo
 			uint64_t staging, struct kvm_tdx_cmd *cmd)
 {
 	struct kvm_tdx_memslot *s = slot_of(vm, gpa);
-	struct tdx_module_args a;
 	uint64_t *slot, st;
 	int ret;
 
@@ -208,18 +205,14 @@ static int add_one_page(struct kvm_tdx_vm *vm, uint64_t gpa, const void *src, bo
 		*slot = 0;
 		return ret;
 	}
-	a = (struct tdx_module_args){ .rax = TDH_MEM_PAGE_ADD, .rcx = gpa, .rdx = vm->tdr_pa,
-				      .r8 = *slot, .r9 = staging };
-	st = tdx_sc_retry(vm->host, 0, &a);
+	st = host_tdh_mem_page_add(vm->host, vm->tdr_pa, gpa, *slot, staging, NULL, NULL);
 	if (st != TDX_SUCCESS) {
 		tdx_host_free_pages(vm->host, *slot, 1);
 		*slot = 0;
 		return kvm_tdx_seamcall_errno(vm, "TDH.MEM.PAGE.ADD", st, cmd);
 	}
 	for (unsigned int off = 0; measure && off < TDX_PAGE_SIZE; off += 256) {
-		a = (struct tdx_module_args){ .rax = TDH_MR_EXTEND, .rcx = gpa + off,
-					      .rdx = vm->tdr_pa };
-		st = tdx_sc_retry(vm->host, 0, &a);
+		st = host_tdh_mr_extend(vm->host, vm->tdr_pa, gpa + off, NULL, NULL);
 		if (st != TDX_SUCCESS)
 			return kvm_tdx_seamcall_errno(vm, "TDH.MR.EXTEND", st, cmd);
 	}

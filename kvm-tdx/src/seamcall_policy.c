@@ -39,9 +39,12 @@ int tdx_status_to_errno(uint64_t status)
 int tdx_seamcall_err(struct tdx_host *host, const char *leaf, uint64_t status,
 		     const struct tdx_module_args *args, struct emu_error *err)
 {
-	host_log(host, "SEAMCALL %s failed: 0x%016llx, RCX 0x%llx RDX 0x%llx R8 0x%llx",
-		 leaf, (unsigned long long)status, (unsigned long long)args->rcx,
-		 (unsigned long long)args->rdx, (unsigned long long)args->r8);
+	if (args)
+		host_log(host, "SEAMCALL %s failed: 0x%016llx, RCX 0x%llx RDX 0x%llx R8 0x%llx",
+			 leaf, (unsigned long long)status, (unsigned long long)args->rcx,
+			 (unsigned long long)args->rdx, (unsigned long long)args->r8);
+	else
+		host_log(host, "SEAMCALL %s failed: 0x%016llx", leaf, (unsigned long long)status);
 	return emu_error_set(err, tdx_status_to_errno(status),
 			     "SEAMCALL %s failed: status 0x%016llx (class 0x%02x, operand %u)",
 			     leaf, (unsigned long long)status, tdx_status_class(status),

@@ -12,6 +12,7 @@
 #include <tdx/tdx_status.h>
 
 #include "kvm_tdx_internal.h"
+#include "tdh.h"
 
 int kvm_tdx_create_vcpu(struct kvm_tdx_vm *vm, unsigned long id, struct kvm_tdx_vcpu **out)
 {
@@ -51,7 +52,6 @@ static int tdx_vcpu_init(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	struct kvm_tdx_vm *vm = vcpu->vm;
 	const struct tdx_host_module_info *mi = tdx_host_module_info(vm->host);
 	unsigned int nr_tdcx = (unsigned int)(mi->tdvps_base_size / TDX_PAGE_SIZE) - 1;
-	struct tdx_module_args a;
 	uint64_t st;
 
 	if (cmd->flags)
@@ -63,9 +63,7 @@ static int tdx_vcpu_init(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		return -EIO;
 	if (tdx_host_alloc_pages(vm->host, 1, 0, &vcpu->tdvpr_pa))
 		return -ENOMEM;
-	a = (struct tdx_module_args){ .rax = TDH_VP_CREATE, .rcx = vcpu->tdvpr_pa,
-				      .rdx = vm->tdr_pa };
-	st = tdx_sc_retry(vm->host, 0, &a);
+	st = host_tdh_vp_create(vm->host, vm->tdr_pa, vcpu->tdvpr_pa);
 	if (st != TDX_SUCCESS) {
 		tdx_host_free_pages(vm->host, vcpu->tdvpr_pa, 1);
 		vcpu->tdvpr_pa = 0;
@@ -76,19 +74,15 @@ static int tdx_vcpu_init(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 
 		if (tdx_host_alloc_pages(vm->host, 1, 0, &pa))
 			return -ENOMEM;
-		a = (struct tdx_module_args){ .rax = TDH_VP_ADDCX, .rcx = pa,
-					      .rdx = vcpu->tdvpr_pa };
-		st = tdx_sc_retry(vm->host, 0, &a);
+		st = host_tdh_vp_addcx(vm->host, vcpu->tdvpr_pa, pa);
 		if (st != TDX_SUCCESS) {
 			tdx_host_free_pages(vm->host, pa, 1);
 			return kvm_tdx_seamcall_errno(vm, "TDH.VP.ADDCX", st, cmd);
 		}
 		vcpu->tdcx_pa[vcpu->nr_tdcx++] = pa;
 	}
-	/* Version 1: R8 carries the x2APIC id (the vCPU id, as KVM uses). */
-	a = (struct tdx_module_args){ .rax = TDH_VP_INIT | TDX_LEAF_VERSION(1),
-				      .rcx = vcpu->tdvpr_pa, .rdx = cmd->data, .r8 = vcpu->id };
-	st = tdx_sc_retry(vm->host, 0, &a);
+	/* The x2APIC id is the vCPU id, as KVM uses. */
+	st = host_tdh_vp_init(vm->host, 0, vcpu->tdvpr_pa, cmd->data, (uint32_t)vcpu->id);
 	if (st != TDX_SUCCESS)
 		return kvm_tdx_seamcall_errno(vm, "TDH.VP.INIT", st, cmd);
 	/* VP.INIT associates the vCPU with the LP it ran on. */
@@ -132,20 +126,20 @@ static int tdx_vcpu_get_cpuid(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd
 
 		*e = *k;
 		for (unsigned int pair = 0; pair < 2; pair++) {
-			struct tdx_module_args a = { .rax = TDH_MNG_RD, .rcx = vm->tdr_pa,
-						     .rdx = cpuid_field(k->function, k->index, sig, pair) };
-			uint64_t st = tdx_sc_retry(vm->host, 0, &a);
+			uint64_t v = 0;
+			uint64_t st = host_tdh_mng_rd(vm->host, vm->tdr_pa,
+						 cpuid_field(k->function, k->index, sig, pair), &v);
 
 			if (st != TDX_SUCCESS) {
 				ret = kvm_tdx_seamcall_errno(vm, "TDH.MNG.RD", st, cmd);
 				goto out;
 			}
 			if (pair == 0) {
-				e->eax = (uint32_t)a.r8;
-				e->ebx = (uint32_t)(a.r8 >> 32);
+				e->eax = (uint32_t)v;
+				e->ebx = (uint32_t)(v >> 32);
 			} else {
-				e->ecx = (uint32_t)a.r8;
-				e->edx = (uint32_t)(a.r8 >> 32);
+				e->ecx = (uint32_t)v;
+				e->edx = (uint32_t)(v >> 32);
 			}
 		}
 	}
@@ -187,13 +181,12 @@ void kvm_tdx_vcpus_flush(struct kvm_tdx_vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		struct kvm_tdx_vcpu *v = vm->vcpus[i];
-		struct tdx_module_args a = { .rax = TDH_VP_FLUSH, .rcx = v->tdvpr_pa };
 		uint64_t st;
 
 		/* Only a vCPU associated with an LP needs flushing, on that LP. */
 		if (!v->tdvpr_pa || v->last_cpu < 0)
 			continue;
-		st = tdx_sc_retry(vm->host, (unsigned int)v->last_cpu, &a);
+		st = host_tdh_vp_flush(vm->host, (unsigned int)v->last_cpu, v->tdvpr_pa);
 		if (st != TDX_SUCCESS && !tdx_status_code_eq(st, TDX_VCPU_NOT_ASSOCIATED))
 			kvm_tdx_seamcall_errno(vm, "TDH.VP.FLUSH", st, NULL);
 		v->last_cpu = -1;

@@ -12,6 +12,7 @@
 
 #include "kvm_tdx_internal.h"
 #include "pmem.h"
+#include "tdh.h"
 
 #define TDX_DEFAULT_TSC_KHZ	2500000ULL	/* 2.5 GHz */
 
@@ -133,6 +134,11 @@ static int tdx_get_capabilities(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 		/* The guest physical width (0x80000008 EAX[23:16]) is configurable. */
 		if (e[i].function == 0x80000008)
 			e[i].eax |= 0xFF0000;
+		/* As KVM does: no TSX (HLE EBX[4], RTM EBX[11]) and no WAITPKG (ECX[5]). */
+		if (e[i].function == 0x7 && e[i].index == 0) {
+			e[i].ebx &= ~(TDX_BIT(4) | TDX_BIT(11));
+			e[i].ecx &= ~TDX_BIT(5);
+		}
 	}
 	memcpy(caps->cpuid.entries, e, n * sizeof(e[0]));
 	caps->cpuid.nent = n;
@@ -174,11 +180,6 @@ static int build_cpuid_config(struct kvm_tdx_vm *vm, const struct kvm_tdx_init_v
 	return *gpaw == 48 ? 0 : -EINVAL;	/* 52 needs 5-level EPT, which this host lacks */
 }
 
-static uint64_t seamcall(struct kvm_tdx_vm *vm, unsigned int cpu, struct tdx_module_args *a)
-{
-	return tdx_sc_retry(vm->host, cpu, a);
-}
-
 static int alloc_page(struct kvm_tdx_vm *vm, uint64_t *pa)
 {
 	return tdx_host_alloc_pages(vm->host, 1, 0, pa);
@@ -189,9 +190,8 @@ static int tdx_td_init(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 	const struct tdx_host_module_info *mi = tdx_host_module_info(vm->host);
 	struct kvm_tdx_init_vm *init = (void *)(uintptr_t)cmd->data;
 	struct platform *plat = vm->host->plat;
-	struct tdx_module_args a;
 	struct td_params *p = NULL;
-	uint64_t params_pa = 0, st, done = 0;
+	uint64_t params_pa = 0, st, done = 0, e1 = 0;
 	unsigned int gpaw;
 	int ret;
 
@@ -243,8 +243,7 @@ static int tdx_td_init(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 		goto out;
 
 	/* 3. TDH.MNG.CREATE. */
-	a = (struct tdx_module_args){ .rax = TDH_MNG_CREATE, .rcx = vm->tdr_pa, .rdx = vm->hkid };
-	st = seamcall(vm, 0, &a);
+	st = host_tdh_mng_create(vm->host, vm->tdr_pa, vm->hkid);
 	if (st != TDX_SUCCESS) {
 		ret = kvm_tdx_seamcall_errno(vm, "TDH.MNG.CREATE", st, cmd);
 		goto out;
@@ -257,8 +256,7 @@ static int tdx_td_init(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 		if (done & pkg)
 			continue;
 		do {
-			a = (struct tdx_module_args){ .rax = TDH_MNG_KEY_CONFIG, .rcx = vm->tdr_pa };
-			st = seamcall(vm, cpu, &a);
+			st = host_tdh_mng_key_config(vm->host, cpu, vm->tdr_pa);
 		} while (tdx_status_code_eq(st, TDX_KEY_GENERATION_FAILED));
 		if (st != TDX_SUCCESS && st != TDX_KEY_CONFIGURED) {
 			ret = kvm_tdx_seamcall_errno(vm, "TDH.MNG.KEY.CONFIG", st, cmd);
@@ -268,16 +266,13 @@ static int tdx_td_init(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 	}
 	/* 5. TDH.MNG.ADDCX for each TDCS page; 6. TDH.MNG.INIT. */
 	for (unsigned int i = 0; i < vm->nr_tdcs; i++) {
-		a = (struct tdx_module_args){ .rax = TDH_MNG_ADDCX, .rcx = vm->tdcs_pa[i],
-					      .rdx = vm->tdr_pa };
-		st = seamcall(vm, 0, &a);
+		st = host_tdh_mng_addcx(vm->host, vm->tdr_pa, vm->tdcs_pa[i]);
 		if (st != TDX_SUCCESS) {
 			ret = kvm_tdx_seamcall_errno(vm, "TDH.MNG.ADDCX", st, cmd);
 			goto out;
 		}
 	}
-	a = (struct tdx_module_args){ .rax = TDH_MNG_INIT, .rcx = vm->tdr_pa, .rdx = params_pa };
-	st = seamcall(vm, 0, &a);
+	st = host_tdh_mng_init(vm->host, vm->tdr_pa, params_pa, &e1);
 	if (st != TDX_SUCCESS) {
 		ret = kvm_tdx_seamcall_errno(vm, "TDH.MNG.INIT", st, cmd);
 		goto out;
@@ -296,14 +291,13 @@ out:
 
 static int tdx_td_finalize(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 {
-	struct tdx_module_args a = { .rax = TDH_MR_FINALIZE, .rcx = vm->tdr_pa };
 	uint64_t st;
 
 	if (cmd->flags || cmd->data)
 		return -EINVAL;
 	if (vm->state != TD_STATE_INITIALIZED)
 		return -EINVAL;
-	st = seamcall(vm, 0, &a);
+	st = host_tdh_mr_finalize(vm->host, vm->tdr_pa);
 	if (st != TDX_SUCCESS)
 		return kvm_tdx_seamcall_errno(vm, "TDH.MR.FINALIZE", st, cmd);
 	vm->state = TD_STATE_RUNNABLE;
@@ -366,24 +360,21 @@ long kvm_tdx_vm_ioctl(struct kvm_tdx_vm *vm, unsigned long req, void *arg)
 void kvm_tdx_reclaim_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t wbinvd_keyid)
 {
 	struct platform *plat = vm->host->plat;
-	struct tdx_module_args a = { .rax = TDH_PHYMEM_PAGE_RDMD, .rcx = pa };
-	uint64_t st = seamcall(vm, 0, &a);
+	uint64_t type = 0, owner = 0, size = 0;
+	uint64_t st = host_tdh_phymem_page_rdmd(vm->host, pa, &type, &owner);
 
 	/* A page the module never took is still the host's. */
-	if (st == TDX_SUCCESS && a.rcx == PT_NDA) {
+	if (st == TDX_SUCCESS && type == PT_NDA) {
 		tdx_host_free_pages(vm->host, pa, 1);
 		return;
 	}
-	a = (struct tdx_module_args){ .rax = TDH_PHYMEM_PAGE_RECLAIM, .rcx = pa };
-	st = seamcall(vm, 0, &a);
+	st = host_tdh_phymem_page_reclaim(vm->host, pa, &type, &owner, &size);
 	if (st != TDX_SUCCESS) {
 		host_log(vm->host, "reclaim of page 0x%llx failed (0x%016llx): leaked",
 			 (unsigned long long)pa, (unsigned long long)st);
 		return;
 	}
-	a = (struct tdx_module_args){ .rax = TDH_PHYMEM_PAGE_WBINVD,
-				      .rcx = pmem_pa_with_keyid(plat, pa, wbinvd_keyid) };
-	st = seamcall(vm, 0, &a);
+	st = host_tdh_phymem_page_wbinvd(vm->host, pmem_pa_with_keyid(plat, pa, wbinvd_keyid));
 	if (st != TDX_SUCCESS || pmem_host_movdir64b(plat, pa, TDX_PAGE_SIZE)) {
 		host_log(vm->host, "flush of page 0x%llx failed: leaked", (unsigned long long)pa);
 		return;
@@ -395,8 +386,7 @@ void kvm_tdx_reclaim_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t wbinvd_keyi
 static bool free_hkid(struct kvm_tdx_vm *vm)
 {
 	struct platform *plat = vm->host->plat;
-	struct tdx_module_args a = { .rax = TDH_MNG_VPFLUSHDONE, .rcx = vm->tdr_pa };
-	uint64_t st = seamcall(vm, 0, &a), done = 0;
+	uint64_t st = host_tdh_mng_vpflushdone(vm->host, vm->tdr_pa), done = 0;
 
 	if (st != TDX_SUCCESS) {
 		kvm_tdx_seamcall_errno(vm, "TDH.MNG.VPFLUSHDONE", st, NULL);
@@ -407,16 +397,14 @@ static bool free_hkid(struct kvm_tdx_vm *vm)
 
 		if (done & pkg)
 			continue;
-		a = (struct tdx_module_args){ .rax = TDH_PHYMEM_CACHE_WB, .rcx = 0 };
-		st = seamcall(vm, cpu, &a);
+		st = host_tdh_phymem_cache_wb(vm->host, cpu, 0);
 		if (st != TDX_SUCCESS && st != TDX_NO_HKID_READY_TO_WBCACHE) {
 			kvm_tdx_seamcall_errno(vm, "TDH.PHYMEM.CACHE.WB", st, NULL);
 			return false;
 		}
 		done |= pkg;
 	}
-	a = (struct tdx_module_args){ .rax = TDH_MNG_KEY_FREEID, .rcx = vm->tdr_pa };
-	st = seamcall(vm, 0, &a);
+	st = host_tdh_mng_key_freeid(vm->host, vm->tdr_pa);
 	if (st != TDX_SUCCESS) {
 		kvm_tdx_seamcall_errno(vm, "TDH.MNG.KEY.FREEID", st, NULL);
 		return false;
