@@ -147,6 +147,26 @@ tdx_status_t sept_walk(struct tdx_module *mod, struct plat_lp *lp, struct td *td
 	return read_entry(mod, lp, td, table, gpa, level, ref);
 }
 
+tdx_status_t sept_walk_leaf(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			    uint64_t gpa, struct sept_ref *ref)
+{
+	uint64_t table = sept_root_pa(td);
+
+	for (unsigned int l = SEPT_ROOT_LEVEL;; l--) {
+		tdx_status_t st = read_entry(mod, lp, td, table, gpa, l, ref);
+		enum sept_state s;
+
+		if (st != TDX_SUCCESS)
+			return st;
+		s = sept_state(ref->entry);
+		if (l == 0 || (l < SEPT_ROOT_LEVEL && sept_is_leaf_state(s)))
+			return TDX_SUCCESS;
+		if (s != SEPT_NL_MAPPED && s != SEPT_NL_BLOCKED)
+			return TDX_EPT_WALK_FAILED;
+		table = ref->entry & SEPT_PA_MASK;
+	}
+}
+
 bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		     struct sept_ref *ref, enum sept_state to, uint64_t pa)
 {

@@ -91,6 +91,14 @@ tdx_status_t sept_init_table(struct tdx_module *mod, struct plat_lp *lp, struct 
 tdx_status_t sept_walk(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		       uint64_t gpa, unsigned int level, struct sept_ref *ref);
 
+/**
+ * sept_walk_leaf() - find the leaf that maps @gpa, at whatever level it is
+ * (a 4 KiB, 2 MiB or 1 GiB page).  TDX_SUCCESS with @ref on the leaf, or
+ * TDX_EPT_WALK_FAILED with @ref on the non-present entry where it stopped.
+ */
+tdx_status_t sept_walk_leaf(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			    uint64_t gpa, struct sept_ref *ref);
+
 /** sept_transition() - write @ref's entry in state @to pointing at @pa. */
 bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		     struct sept_ref *ref, enum sept_state to, uint64_t pa);
@@ -110,6 +118,12 @@ tdx_status_t sept_read_table(struct tdx_module *mod, struct plat_lp *lp, struct 
 /** sept_table_empty() - are all 512 entries of the table at @pa FREE? */
 bool sept_table_empty(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		      uint64_t pa);
+
+/* The bytes one entry at @level maps: 4 KiB, 2 MiB, 1 GiB, 512 GiB. */
+static inline uint64_t sept_level_size(unsigned int level)
+{
+	return TDX_PAGE_SIZE << (9 * level);
+}
 
 /* The root SEPT page of @td. */
 uint64_t sept_root_pa(const struct td *td);

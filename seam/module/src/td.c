@@ -39,6 +39,19 @@ bool op_state_transition(struct td *td, enum op_state to)
 	return true;
 }
 
+tdx_status_t td_check_state(const struct td *td, unsigned int op_states, bool fatal_ok)
+{
+	if (td->lifecycle != TD_KEYS_CONFIGURED)
+		return TDX_TD_KEYS_NOT_CONFIGURED;
+	if (td->num_tdcx < MODULE_TDCS_PAGES)
+		return TDX_TDCS_NOT_ALLOCATED;
+	if (td->fatal && !fatal_ok)
+		return TDX_TD_FATAL;
+	if ((unsigned int)td->op_state >= OP_STATE_NR || !(op_states & OPS(td->op_state)))
+		return TDX_OP_STATE_INCORRECT;
+	return TDX_SUCCESS;
+}
+
 struct td *td_alloc(struct tdx_module *mod, uint64_t tdr_pa)
 {
 	struct td *td = calloc(1, sizeof(*td));
@@ -129,6 +142,23 @@ void td_unlock(struct td *td)
 	pthread_mutex_unlock(&td->lock);
 }
 
+tdx_status_t td_release(struct td *td, tdx_status_t st)
+{
+	pthread_mutex_unlock(&td->lock);
+	return st;
+}
+
+tdx_status_t td_private_read(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t pa, void *buf, size_t len)
+{
+	if (pmem_seam_read(lp, pmem_pa_with_keyid(mod->plat, pa, td->hkid), buf, len)) {
+		/* Poisoned or under another key: the TD's memory is lost, and so is the TD. */
+		td->fatal = true;
+		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	}
+	return TDX_SUCCESS;
+}
+
 static unsigned int page_lock_index(const struct tdx_module *mod, uint64_t pa)
 {
 	return (unsigned int)((pa >> TDX_PAGE_SHIFT) % TDX_ARRAY_SIZE(mod->page_locks));
@@ -168,6 +198,9 @@ tdx_status_t td_check_ndapage(struct tdx_module *mod, struct plat_lp *lp, uint64
 		return tdx_status_operand(st, operand);
 	if (st != TDX_SUCCESS)
 		return st;
+	/* A TDMR reserved area (PAMT, holes, SEAMRR) is outside the TD-usable range. */
+	if (pamt_page_type(&ref->e) == PT_RSVD)
+		return tdx_status_operand(TDX_OPERAND_ADDR_RANGE_ERROR, operand);
 	if (pamt_page_type(&ref->e) != PT_NDA || ref->level != TDX_PS_4K)
 		return tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, operand);
 	if (!page_trylock(mod, pa))

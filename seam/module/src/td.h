@@ -104,6 +104,16 @@ bool td_lifecycle_transition(struct td *td, enum td_lifecycle to);
 bool op_state_transition(struct td *td, enum op_state to);
 
 /*
+ * td_check_state() - the gate every leaf that uses the TDCS passes, in the
+ * module's order: keys configured (not after VPFLUSHDONE), TDCX pages all
+ * added, not fatal (unless @fatal_ok), OP_STATE one of @op_states (a mask
+ * of OPS() bits).
+ */
+#define OPS(s)	(1u << (s))
+#define OPS_BUILT	(OPS(OP_STATE_INITIALIZED) | OPS(OP_STATE_RUNNABLE))
+tdx_status_t td_check_state(const struct td *td, unsigned int op_states, bool fatal_ok);
+
+/*
  * td_get_locked() - the TD whose TDR is at @tdr_pa, locked: checks the PA
  * operand (alignment, KeyID bits, TDMR), the PAMT page type, and the TDR
  * page's integrity.  Returns TDX_SUCCESS with *@out locked, or the status
@@ -112,6 +122,8 @@ bool op_state_transition(struct td *td, enum op_state to);
 tdx_status_t td_get_locked(struct tdx_module *mod, struct plat_lp *lp, uint64_t tdr_pa,
 			   uint32_t operand, struct td **out);
 void td_unlock(struct td *td);
+/* td_release() - unlock @td at a leaf's end and return @st. */
+tdx_status_t td_release(struct td *td, tdx_status_t st);
 
 /*
  * A page operand the host gives to become a TD page: 4 KiB aligned, no
@@ -121,6 +133,14 @@ void td_unlock(struct td *td);
 struct pamt_ref;
 tdx_status_t td_check_ndapage(struct tdx_module *mod, struct plat_lp *lp, uint64_t pa,
 			      uint32_t operand, struct pamt_ref *ref);
+
+/*
+ * td_private_read() - read @len bytes of the TD's private memory at @pa
+ * under its key.  A failed integrity check makes the TD fatal and returns
+ * TDX_NON_RECOVERABLE_TD_CORRUPTED_MD.
+ */
+tdx_status_t td_private_read(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t pa, void *buf, size_t len);
 
 /* Hashed per-page locks: trylock, never wait. */
 bool page_trylock(struct tdx_module *mod, uint64_t pa);

@@ -27,16 +27,18 @@ tdx_status_t tdh_mem_page_add(struct tdx_module *mod, struct plat_lp *lp,
 	struct td *td;
 	uint64_t gpa, page = args->r8;
 	unsigned int level;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
 	/* Only before MR.FINALIZE. */
-	if (td->op_state != OP_STATE_INITIALIZED) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS(OP_STATE_INITIALIZED), false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 0, 0, &gpa, &level);
+	st = mem_decode_gpa(td, gpa_lvl, 0, 0, &gpa, &level);
 	if (st != TDX_SUCCESS)
 		goto out;
 	/* R9: the source, a shared 4 KiB page. */
@@ -48,7 +50,6 @@ tdx_status_t tdh_mem_page_add(struct tdx_module *mod, struct plat_lp *lp,
 	st = td_check_ndapage(mod, lp, page, TDX_OPERAND_ID_R8, &ref);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
 	st = sept_walk(mod, lp, td, gpa, 0, &sref);
 	if (st == TDX_SUCCESS && sept_state(sref.entry) != SEPT_FREE)
 		st = TDX_EPT_ENTRY_NOT_FREE;
@@ -69,13 +70,17 @@ tdx_status_t tdh_mem_page_add(struct tdx_module *mod, struct plat_lp *lp,
 unlock:
 	page_unlock(mod, page);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
-/* A 2 MiB page for AUG: every 4K entry under it must be PT_NDA too. */
+/*
+ * A 2 MiB page for AUG: every 4K entry under it must be PT_NDA too.  A page
+ * some TD or the module owns is the stronger refusal; a range that only
+ * touches a TDMR reserved area is outside what TDs may use.
+ */
 static tdx_status_t check_nda_2m(struct tdx_module *mod, struct plat_lp *lp, uint64_t pa)
 {
+	bool reserved = false;
 	struct pamt_ref r;
 
 	for (uint64_t i = 0; i < 512; i++) {
@@ -85,9 +90,13 @@ static tdx_status_t check_nda_2m(struct tdx_module *mod, struct plat_lp *lp, uin
 			return tdx_status_operand(st, TDX_OPERAND_ID_R8);
 		if (st != TDX_SUCCESS)
 			return st;
-		if (pamt_page_type(&r.e) != PT_NDA)
+		if (pamt_page_type(&r.e) == PT_RSVD)
+			reserved = true;
+		else if (pamt_page_type(&r.e) != PT_NDA)
 			return tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_R8);
 	}
+	if (reserved)
+		return tdx_status_operand(TDX_OPERAND_ADDR_RANGE_ERROR, TDX_OPERAND_ID_R8);
 	return TDX_SUCCESS;
 }
 
@@ -100,15 +109,17 @@ tdx_status_t tdh_mem_page_aug(struct tdx_module *mod, struct plat_lp *lp,
 	uint64_t gpa, page = args->r8;
 	unsigned int level;
 	enum sept_state s;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS_BUILT, false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 0, 1, &gpa, &level);
+	st = mem_decode_gpa(td, gpa_lvl, 0, 1, &gpa, &level);
 	if (st != TDX_SUCCESS)
 		goto out;
 	if (!TDX_IS_ALIGNED(page, TDX_PAGE_SIZE << (9 * level)) || (page >> mod->pa_bits)) {
@@ -140,7 +151,6 @@ tdx_status_t tdh_mem_page_aug(struct tdx_module *mod, struct plat_lp *lp,
 		if (st != TDX_SUCCESS)
 			goto out;
 	}
-	args->rcx = args->rdx = 0;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	s = sept_state(sref.entry);
 	if (st == TDX_SUCCESS && s != SEPT_FREE && s != SEPT_REMOVED)
@@ -162,8 +172,7 @@ tdx_status_t tdh_mem_page_aug(struct tdx_module *mod, struct plat_lp *lp,
 unlock:
 	page_unlock(mod, page);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_page_remove(struct tdx_module *mod, struct plat_lp *lp,
@@ -176,18 +185,19 @@ tdx_status_t tdh_mem_page_remove(struct tdx_module *mod, struct plat_lp *lp,
 	unsigned int level;
 	enum sept_state s;
 	bool blocked;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
-		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 0, 2, &gpa, &level);
+	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
+	st = mem_decode_gpa(td, gpa_lvl, 0, 2, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
@@ -225,8 +235,7 @@ tdx_status_t tdh_mem_page_remove(struct tdx_module *mod, struct plat_lp *lp,
 	td->chldcnt -= pages_at_level[level];
 	args->rcx = page;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 /* Record the TD epoch a range was blocked in (PAMT BEPOCH of its page). */
@@ -248,18 +257,19 @@ tdx_status_t tdh_mem_range_block(struct tdx_module *mod, struct plat_lp *lp,
 	uint64_t gpa;
 	unsigned int level;
 	enum sept_state s, to;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
-		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 0, SEPT_ROOT_LEVEL - 1, &gpa, &level);
+	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
+	st = mem_decode_gpa(td, gpa_lvl, 0, SEPT_ROOT_LEVEL - 1, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
@@ -288,8 +298,7 @@ tdx_status_t tdh_mem_range_block(struct tdx_module *mod, struct plat_lp *lp,
 	/* Commit: nothing below may fail. */
 	sept_transition(mod, lp, td, &sref, to, sref.entry & SEPT_PA_MASK);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_range_unblock(struct tdx_module *mod, struct plat_lp *lp,
@@ -301,18 +310,19 @@ tdx_status_t tdh_mem_range_unblock(struct tdx_module *mod, struct plat_lp *lp,
 	uint64_t gpa;
 	unsigned int level;
 	enum sept_state to;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
-		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 0, SEPT_ROOT_LEVEL - 1, &gpa, &level);
+	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
+	st = mem_decode_gpa(td, gpa_lvl, 0, SEPT_ROOT_LEVEL - 1, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
@@ -338,8 +348,7 @@ tdx_status_t tdh_mem_range_unblock(struct tdx_module *mod, struct plat_lp *lp,
 	/* Commit: nothing below may fail. */
 	sept_transition(mod, lp, td, &sref, to, sref.entry & SEPT_PA_MASK);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_track(struct tdx_module *mod, struct plat_lp *lp,
@@ -350,10 +359,9 @@ tdx_status_t tdh_mem_track(struct tdx_module *mod, struct plat_lp *lp,
 
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS_BUILT, false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 	/*
 	 * With no vCPU inside the TD in the previous epoch, the epoch may
 	 * advance (TD entry, which keeps the refcounts, comes with VP.ENTER).
@@ -362,8 +370,7 @@ tdx_status_t tdh_mem_track(struct tdx_module *mod, struct plat_lp *lp,
 	/* Commit: nothing below may fail. */
 	td->td_epoch++;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 /* MEM.RD / MEM.WR: 8 bytes of a debug TD's private memory. */
@@ -377,13 +384,14 @@ static tdx_status_t mem_rdwr(struct tdx_module *mod, struct plat_lp *lp,
 	enum sept_state s;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* The GPA-based MEM leaves' output rule (tdh_mem_common.h). */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
 	gpaw = (td->config_flags & 1) ? 52 : 48;
-	if (td->op_state == OP_STATE_UNINITIALIZED) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS_BUILT, false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 	if (!(td->attributes & TDX_BIT(0))) {
 		st = TDX_TD_NON_DEBUG;
 		goto out;
@@ -392,21 +400,26 @@ static tdx_status_t mem_rdwr(struct tdx_module *mod, struct plat_lp *lp,
 		st = tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		goto out;
 	}
-	st = sept_walk(mod, lp, td, gpa, 0, &sref);
+	st = sept_walk_leaf(mod, lp, td, gpa, &sref);
 	s = sept_state(sref.entry);
 	if (st == TDX_SUCCESS && s != SEPT_MAPPED)
 		st = TDX_EPT_ENTRY_STATE_INCORRECT;
+	if (st != TDX_SUCCESS) {
+		mem_report_sept(args, &sref);
+		goto out;
+	}
+	/* The leaf may map a large page: keep the GPA's offset inside it. */
+	hpa = (sref.entry & SEPT_PA_MASK) + (gpa & (sept_level_size(sref.level) - 1));
+	st = td_private_read(mod, lp, td, hpa, &old, 8);
 	if (st != TDX_SUCCESS)
 		goto out;
-	hpa = td_hpa(mod, td, (sref.entry & SEPT_PA_MASK) + (gpa & 0xFFF));
-	if (pmem_seam_read(lp, hpa, &old, 8) || (write && pmem_seam_write(lp, hpa, &args->r8, 8))) {
+	if (write && pmem_seam_write(lp, td_hpa(mod, td, hpa), &args->r8, 8)) {
 		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
 		goto out;
 	}
 	args->r8 = old;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_rd(struct tdx_module *mod, struct plat_lp *lp, struct tdx_module_args *args)
@@ -428,22 +441,23 @@ tdx_status_t tdh_mem_page_demote(struct tdx_module *mod, struct plat_lp *lp,
 	uint64_t gpa, page, table = args->r8;
 	unsigned int level;
 	enum sept_state s;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS_BUILT, false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 	/* RCX: the large page's GPA and its current level (1 = 2M, 2 = 1G). */
-	st = mem_decode_gpa(td, args->rcx, 1, 2, &gpa, &level);
+	st = mem_decode_gpa(td, gpa_lvl, 1, 2, &gpa, &level);
 	if (st != TDX_SUCCESS)
 		goto out;
 	st = td_check_ndapage(mod, lp, table, TDX_OPERAND_ID_R8, &ref);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
@@ -491,8 +505,7 @@ tdx_status_t tdh_mem_page_demote(struct tdx_module *mod, struct plat_lp *lp,
 unlock:
 	page_unlock(mod, table);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_page_promote(struct tdx_module *mod, struct plat_lp *lp,
@@ -505,19 +518,20 @@ tdx_status_t tdh_mem_page_promote(struct tdx_module *mod, struct plat_lp *lp,
 	uint64_t gpa, table, first;
 	unsigned int level;
 	enum sept_state s, cs, to;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED && td->op_state != OP_STATE_RUNNABLE) {
-		st = TDX_OP_STATE_INCORRECT;
-		goto out;
-	}
-	/* RCX: the GPA and the level of the large page to form (1 = 2M, 2 = 1G). */
-	st = mem_decode_gpa(td, args->rcx, 1, 2, &gpa, &level);
+	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
+	/* RCX: the GPA and the level of the large page to form (1 = 2M, 2 = 1G). */
+	st = mem_decode_gpa(td, gpa_lvl, 1, 2, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
@@ -592,6 +606,5 @@ tdx_status_t tdh_mem_page_promote(struct tdx_module *mod, struct plat_lp *lp,
 	/* RCX: the SEPT page the merge freed, for the host to reclaim. */
 	args->rcx = table;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }

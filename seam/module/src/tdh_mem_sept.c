@@ -40,11 +40,6 @@ bool mem_tracking_required(const struct td *td)
 	return td->op_state == OP_STATE_RUNNABLE;
 }
 
-static bool mem_op_state_ok(const struct td *td)
-{
-	return td->op_state == OP_STATE_INITIALIZED || td->op_state == OP_STATE_RUNNABLE;
-}
-
 tdx_status_t tdh_mem_sept_add(struct tdx_module *mod, struct plat_lp *lp,
 			      struct tdx_module_args *args)
 {
@@ -53,21 +48,22 @@ tdx_status_t tdh_mem_sept_add(struct tdx_module *mod, struct plat_lp *lp,
 	struct td *td;
 	uint64_t gpa, page = args->r8;
 	unsigned int level;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (!mem_op_state_ok(td)) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS_BUILT, false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 1, SEPT_ROOT_LEVEL, &gpa, &level);
+	st = mem_decode_gpa(td, gpa_lvl, 1, SEPT_ROOT_LEVEL, &gpa, &level);
 	if (st != TDX_SUCCESS)
 		goto out;
 	st = td_check_ndapage(mod, lp, page, TDX_OPERAND_ID_R8, &ref);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st == TDX_SUCCESS && sept_state(sref.entry) != SEPT_FREE)
 		st = TDX_EPT_ENTRY_NOT_FREE;
@@ -89,8 +85,7 @@ tdx_status_t tdh_mem_sept_add(struct tdx_module *mod, struct plat_lp *lp,
 unlock:
 	page_unlock(mod, page);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_sept_rd(struct tdx_module *mod, struct plat_lp *lp,
@@ -100,23 +95,25 @@ tdx_status_t tdh_mem_sept_rd(struct tdx_module *mod, struct plat_lp *lp,
 	struct td *td;
 	uint64_t gpa;
 	unsigned int level;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (!mem_op_state_ok(td)) {
-		st = TDX_OP_STATE_INCORRECT;
+	/* A read that changes nothing: still allowed once the TD is fatal. */
+	st = td_check_state(td, OPS_BUILT, true);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 0, SEPT_ROOT_LEVEL, &gpa, &level);
+	st = mem_decode_gpa(td, gpa_lvl, 0, SEPT_ROOT_LEVEL, &gpa, &level);
 	if (st != TDX_SUCCESS)
 		goto out;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st == TDX_SUCCESS || st == TDX_EPT_WALK_FAILED)
 		mem_report_sept(args, &sref);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mem_sept_remove(struct tdx_module *mod, struct plat_lp *lp,
@@ -128,18 +125,19 @@ tdx_status_t tdh_mem_sept_remove(struct tdx_module *mod, struct plat_lp *lp,
 	uint64_t gpa, child;
 	unsigned int level;
 	enum sept_state s;
+	const uint64_t gpa_lvl = args->rcx;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (!mem_op_state_ok(td)) {
-		st = TDX_OP_STATE_INCORRECT;
-		goto out;
-	}
-	st = mem_decode_gpa(td, args->rcx, 1, SEPT_ROOT_LEVEL - 1, &gpa, &level);
+	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	args->rcx = args->rdx = 0;
+	st = mem_decode_gpa(td, gpa_lvl, 1, SEPT_ROOT_LEVEL - 1, &gpa, &level);
+	if (st != TDX_SUCCESS)
+		goto out;
 	st = sept_walk(mod, lp, td, gpa, level, &sref);
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
@@ -180,6 +178,5 @@ tdx_status_t tdh_mem_sept_remove(struct tdx_module *mod, struct plat_lp *lp,
 	sept_transition(mod, lp, td, &sref, SEPT_FREE, 0);
 	td->chldcnt--;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }

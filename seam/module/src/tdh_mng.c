@@ -112,8 +112,7 @@ tdx_status_t tdh_mng_key_config(struct tdx_module *mod, struct plat_lp *lp,
 	if ((td->pkg_config_bitmap & all_packages(mod)) == all_packages(mod))
 		td_lifecycle_transition(td, TD_KEYS_CONFIGURED);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 static uint64_t td_pa(const struct td *td, const struct tdx_module *mod, uint64_t pa)
@@ -157,8 +156,7 @@ tdx_status_t tdh_mng_addcx(struct tdx_module *mod, struct plat_lp *lp,
 unlock_page:
 	page_unlock(mod, args->rcx);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 /* XFAM bits (XCR0 | IA32_XSS layout) whose combinations the CPU constrains. */
@@ -292,8 +290,7 @@ tdx_status_t tdh_mng_init(struct tdx_module *mod, struct plat_lp *lp,
 	td->mrtd_ctx = ctx;
 	op_state_transition(td, OP_STATE_INITIALIZED);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 /* TD-scope fields the host may read (production TD column). */
@@ -322,6 +319,12 @@ static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
 	case MD_FIELD_ID_KEY(0x9110000300000013ULL): *v = td->vm_ctls[1]; return TDX_SUCCESS;
 	case MD_FIELD_ID_KEY(0x9110000300000014ULL): *v = td->vm_ctls[2]; return TDX_SUCCESS;
 	case MD_FIELD_ID_KEY(0x9110000300000015ULL): *v = td->vm_ctls[3]; return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(0x9110000300000010ULL):
+		/* NOTIFY_ENABLES: the host may read it on a debug TD only. */
+		if (!(td->attributes & TDX_TD_ATTR_DEBUG))
+			return TDX_METADATA_FIELD_NOT_READABLE;
+		*v = td->notify_enables;
+		return TDX_SUCCESS;
 	default:
 		break;
 	}
@@ -423,8 +426,7 @@ tdx_status_t tdh_mng_rd(struct tdx_module *mod, struct plat_lp *lp,
 	if (TDX_FIELD_GET(TDX_LEAF_VERSION_MASK, args->rax))
 		args->rdx = td_next_field(MD_FIELD_ID_KEY(args->rdx));
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 /*
@@ -454,10 +456,9 @@ tdx_status_t tdh_mng_wr(struct tdx_module *mod, struct plat_lp *lp,
 
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state == OP_STATE_UNINITIALIZED) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS_BUILT, false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 	if (!md_field_id_valid(args->rdx)) {
 		st = tdx_status_operand(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_RDX);
 		goto out;
@@ -492,8 +493,7 @@ tdx_status_t tdh_mng_wr(struct tdx_module *mod, struct plat_lp *lp,
 	*field = (old & ~mask) | (args->r8 & mask);
 	args->r8 = old;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mng_vpflushdone(struct tdx_module *mod, struct plat_lp *lp,
@@ -520,8 +520,7 @@ tdx_status_t tdh_mng_vpflushdone(struct tdx_module *mod, struct plat_lp *lp,
 	mod->wb_pending[td->hkid] = all_packages(mod);
 	pthread_mutex_unlock(&mod->td_list_lock);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mng_key_freeid(struct tdx_module *mod, struct plat_lp *lp,
@@ -548,8 +547,7 @@ tdx_status_t tdh_mng_key_freeid(struct tdx_module *mod, struct plat_lp *lp,
 	pthread_mutex_unlock(&mod->td_list_lock);
 	td_lifecycle_transition(td, TD_TEARDOWN);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mng_key_reclaimid(struct tdx_module *mod, struct plat_lp *lp,

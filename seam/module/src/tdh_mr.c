@@ -19,39 +19,38 @@ tdx_status_t tdh_mr_extend(struct tdx_module *mod, struct plat_lp *lp,
 	unsigned int gpaw;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
+	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
+	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS(OP_STATE_INITIALIZED), false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 	gpaw = (td->config_flags & 1) ? 52 : 48;
 	/* RCX: a 256-byte aligned private GPA. */
 	if (!TDX_IS_ALIGNED(gpa, MR_EXTEND_CHUNK) || (gpa >> (gpaw - 1))) {
 		st = tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		goto out;
 	}
-	args->rcx = args->rdx = 0;
-	st = sept_walk(mod, lp, td, gpa & ~0xFFFULL, 0, &sref);
+	st = sept_walk_leaf(mod, lp, td, gpa, &sref);
 	if (st == TDX_SUCCESS && sept_state(sref.entry) != SEPT_MAPPED)
 		st = TDX_EPT_ENTRY_STATE_INCORRECT;
 	if (st != TDX_SUCCESS) {
 		mem_report_sept(args, &sref);
 		goto out;
 	}
-	if (pmem_seam_read(lp, pmem_pa_with_keyid(mod->plat, (sref.entry & SEPT_PA_MASK) +
-						  (gpa & 0xFFF), td->hkid),
-			   chunk, sizeof(chunk))) {
-		st = TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
+	/* The leaf may be a promoted 2 MiB page: keep the offset inside it. */
+	st = td_private_read(mod, lp, td, (sref.entry & SEPT_PA_MASK) +
+					  (gpa & (sept_level_size(sref.level) - 1)),
+			     chunk, sizeof(chunk));
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 
 	/* Commit: nothing below may fail. */
 	measure_mrtd_header(td, "MR.EXTEND", gpa);
 	measure_mrtd_data(td, chunk, sizeof(chunk));
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_mr_finalize(struct tdx_module *mod, struct plat_lp *lp,
@@ -62,10 +61,9 @@ tdx_status_t tdh_mr_finalize(struct tdx_module *mod, struct plat_lp *lp,
 
 	if (st != TDX_SUCCESS)
 		return st;
-	if (td->op_state != OP_STATE_INITIALIZED) {
-		st = TDX_OP_STATE_INCORRECT;
+	st = td_check_state(td, OPS(OP_STATE_INITIALIZED), false);
+	if (st != TDX_SUCCESS)
 		goto out;
-	}
 	if (!td->num_vcpus) {
 		st = TDX_NO_VCPUS;
 		goto out;
@@ -75,6 +73,5 @@ tdx_status_t tdh_mr_finalize(struct tdx_module *mod, struct plat_lp *lp,
 	measure_mrtd_finalize(td);
 	op_state_transition(td, OP_STATE_RUNNABLE);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }

@@ -95,8 +95,7 @@ tdx_status_t tdh_phymem_page_reclaim(struct tdx_module *mod, struct plat_lp *lp,
 	}
 	td->chldcnt -= pages_at[ref.level] <= td->chldcnt ? pages_at[ref.level] : td->chldcnt;
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_phymem_page_wbinvd(struct tdx_module *mod, struct plat_lp *lp,

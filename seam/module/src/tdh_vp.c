@@ -30,17 +30,16 @@ static const bool vp_op_state_ok[TDH_VP_WR + 1][OP_STATE_NR] = {
 	[TDH_VP_WR] = { [OP_STATE_INITIALIZED] = true, [OP_STATE_RUNNABLE] = true },
 };
 
-/* The TD-level gate every VP leaf passes: keys, fatal, OP_STATE. */
+/* The TD-level gate every VP leaf passes: keys, TDCS, fatal, OP_STATE. */
 static tdx_status_t vp_td_state(const struct td *td, unsigned int leaf)
 {
-	if (td->lifecycle != TD_KEYS_CONFIGURED)
-		return TDX_TD_KEYS_NOT_CONFIGURED;
+	unsigned int ops = 0;
+
+	for (unsigned int s = 0; s < OP_STATE_NR; s++)
+		if (vp_op_state_ok[leaf][s])
+			ops |= OPS(s);
 	/* A fatal TD must still be torn down, which needs VP.FLUSH. */
-	if (td->fatal && leaf != TDH_VP_FLUSH)
-		return TDX_TD_FATAL;
-	if ((unsigned int)td->op_state >= OP_STATE_NR || !vp_op_state_ok[leaf][td->op_state])
-		return TDX_OP_STATE_INCORRECT;
-	return TDX_SUCCESS;
+	return td_check_state(td, ops, leaf == TDH_VP_FLUSH);
 }
 
 static uint64_t td_key_pa(const struct tdx_module *mod, const struct td *td, uint64_t pa)
@@ -89,8 +88,7 @@ tdx_status_t tdh_vp_create(struct tdx_module *mod, struct plat_lp *lp,
 unlock_page:
 	page_unlock(mod, args->rcx);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_vp_addcx(struct tdx_module *mod, struct plat_lp *lp,
@@ -131,8 +129,7 @@ tdx_status_t tdh_vp_addcx(struct tdx_module *mod, struct plat_lp *lp,
 unlock_page:
 	page_unlock(mod, args->rcx);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 tdx_status_t tdh_vp_init(struct tdx_module *mod, struct plat_lp *lp,
@@ -187,8 +184,7 @@ tdx_status_t tdh_vp_init(struct tdx_module *mod, struct plat_lp *lp,
 	/* As associate_vcpu_initial(): the vCPU is now associated with this LP. */
 	vcpu_associate(td, v, lp_index(lp));
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }
 
 /* ---- VP-scope metadata (reference 4.6) ---- */
@@ -602,6 +598,5 @@ tdx_status_t tdh_vp_flush(struct tdx_module *mod, struct plat_lp *lp,
 	/* INVEPT and VMCLEAR have nothing to write back in the emulator. */
 	vcpu_dissociate(td, v);
 out:
-	td_unlock(td);
-	return st;
+	return td_release(td, st);
 }

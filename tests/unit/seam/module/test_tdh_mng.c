@@ -151,8 +151,9 @@ static void test_mng_create_page_not_free_page_metadata_incorrect(void **state)
 		      tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX));
 	assert_status(fx_call(fx, 0, TDH_MNG_CREATE, a.tdcx[3], b.hkid, 0),
 		      tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX));
+	/* Reference 3.3: a page in a TDMR reserved area is out of range. */
 	assert_status(fx_call(fx, 0, TDH_MNG_CREATE, rsvd, b.hkid, 0),
-		      tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX));
+		      tdx_status_operand(TDX_OPERAND_ADDR_RANGE_ERROR, TDX_OPERAND_ID_RCX));
 	fx_assert_unchanged(fx, &s);
 	fx_td_mng_create(fx, &b);
 	fx_teardown_td(fx, &b);
@@ -298,7 +299,7 @@ static void test_mng_addcx_page_not_nda_page_metadata_incorrect(void **state)
 	assert_status(fx_call(fx, 0, TDH_MNG_ADDCX, a.tdcx[0], b.tdr, 0),
 		      tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX));
 	assert_status(fx_call(fx, 0, TDH_MNG_ADDCX, rsvd, b.tdr, 0),
-		      tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RCX));
+		      tdx_status_operand(TDX_OPERAND_ADDR_RANGE_ERROR, TDX_OPERAND_ID_RCX));
 	/* RDX naming a page that is not a TDR. */
 	assert_status(fx_call(fx, 0, TDH_MNG_ADDCX, free_page, a.tdcx[0], 0),
 		      tdx_status_operand(TDX_PAGE_METADATA_INCORRECT, TDX_OPERAND_ID_RDX));
