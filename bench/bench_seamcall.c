@@ -76,9 +76,14 @@ int main(void)
 	}
 	report("TDH.SYS.RD", t, N_SYS_RD);
 
-	init = calloc(1, sizeof(*init));
-	if (init)
+	init = calloc(1, sizeof(*init) + sizeof(init->cpuid.entries[0]));
+	if (init) {
 		init->xfam = 3;	/* x87 and SSE, which XFAM_FIXED1 requires */
+		/* GPAW 48 (0x80000008 EAX[23:16]), which KVM requires. */
+		init->cpuid.nent = 1;
+		init->cpuid.entries[0] = (struct kvm_tdx_cpuid_entry2){ .function = 0x80000008,
+									.eax = (48 << 16) | 46 };
+	}
 	cmd = (struct kvm_tdx_cmd){ .id = KVM_TDX_INIT_VM, .data = (uintptr_t)init };
 	if (!init || kvm_tdx_create_vm(b.host, KVM_X86_TDX_VM, &vm) ||
 	    (ret = (int)kvm_tdx_vm_ioctl(vm, KVM_MEMORY_ENCRYPT_OP, &cmd))) {

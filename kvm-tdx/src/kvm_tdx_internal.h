@@ -106,7 +106,7 @@ long kvm_tdx_create_gmem(struct kvm_tdx_vm *vm, struct kvm_create_guest_memfd *a
 long kvm_tdx_set_memory_region2(struct kvm_tdx_vm *vm,
 				const struct kvm_userspace_memory_region2 *r);
 long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memory_attributes *a);
-int kvm_tdx_init_mem_region(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd);
+int kvm_tdx_init_mem_region(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
 void kvm_tdx_mem_reclaim(struct kvm_tdx_vm *vm);
 void kvm_tdx_mem_free(struct kvm_tdx_vm *vm);
 

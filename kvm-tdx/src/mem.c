@@ -219,20 +219,31 @@ static int add_one_page(struct kvm_tdx_vm *vm, uint64_t gpa, const void *src, bo
 	return 0;
 }
 
-int kvm_tdx_init_mem_region(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
+static bool private_gpa(const struct kvm_tdx_vm *vm, uint64_t gpa)
 {
+	return !(gpa >> (vm->gpaw - 1));
+}
+
+int kvm_tdx_init_mem_region(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
+{
+	struct kvm_tdx_vm *vm = vcpu->vm;
 	struct kvm_tdx_init_mem_region *r = (void *)(uintptr_t)cmd->data;
 	bool measure = cmd->flags & KVM_TDX_MEASURE_MEMORY_REGION;
-	uint64_t staging;
+	uint64_t staging, size;
 	int ret = 0;
 
 	if (!r || (cmd->flags & ~KVM_TDX_MEASURE_MEMORY_REGION))
 		return -EINVAL;
-	if (vm->state != TD_STATE_INITIALIZED)
+	/* Upstream: only a TD being built, through a vCPU that had INIT_VCPU. */
+	if (vm->state != TD_STATE_INITIALIZED || vcpu->state != VCPU_TD_STATE_INITIALIZED)
 		return -EINVAL;
-	if (!r->nr_pages || !TDX_IS_ALIGNED(r->gpa, TDX_PAGE_SIZE) ||
+	/* The whole range, checked before the first page: no wrap, all private. */
+	size = r->nr_pages << TDX_PAGE_SHIFT;
+	if (!r->nr_pages || r->nr_pages > (UINT64_MAX >> TDX_PAGE_SHIFT) ||
+	    !TDX_IS_ALIGNED(r->gpa, TDX_PAGE_SIZE) ||
 	    !TDX_IS_ALIGNED(r->source_addr, TDX_PAGE_SIZE) || !r->source_addr ||
-	    (r->gpa >> (vm->gpaw - 1)))
+	    r->gpa + size <= r->gpa || !private_gpa(vm, r->gpa) ||
+	    !private_gpa(vm, r->gpa + size - 1))
 		return -EINVAL;
 	if (tdx_host_alloc_pages(vm->host, 1, 0, &staging))
 		return -ENOMEM;

@@ -164,7 +164,7 @@ long kvm_tdx_vcpu_ioctl(struct kvm_tdx_vcpu *vcpu, unsigned long req, void *arg)
 		ret = tdx_vcpu_init(vcpu, cmd);
 		break;
 	case KVM_TDX_INIT_MEM_REGION:
-		ret = kvm_tdx_init_mem_region(vm, cmd);
+		ret = kvm_tdx_init_mem_region(vcpu, cmd);
 		break;
 	case KVM_TDX_GET_CPUID:
 		ret = tdx_vcpu_get_cpuid(vcpu, cmd);

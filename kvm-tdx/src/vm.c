@@ -152,7 +152,7 @@ static int build_cpuid_config(struct kvm_tdx_vm *vm, const struct kvm_tdx_init_v
 	struct kvm_tdx_cpuid_entry2 conf[TD_PARAMS_NUM_CPUID_CONFIG];
 	unsigned int n;
 
-	*gpaw = 48;
+	*gpaw = 0;	/* no 0x80000008 entry: no GPAW, refused below */
 	if (kvm_tdx_cpuid_config(vm, conf, &n))
 		return -EIO;
 	if (init->cpuid.padding || init->cpuid.nent > 256)
@@ -171,13 +171,15 @@ static int build_cpuid_config(struct kvm_tdx_vm *vm, const struct kvm_tdx_init_v
 			return -EINVAL;
 		if (e->function == 0x80000008) {
 			*gpaw = (e->eax >> 16) & 0xFF;
-			if (*gpaw == 0)
-				*gpaw = 48;
 			regs[0] &= ~0xFF0000U;
 		}
 		memcpy(&p->cpuid_config[16 * j], regs, sizeof(regs));
 	}
-	return *gpaw == 48 ? 0 : -EINVAL;	/* 52 needs 5-level EPT, which this host lacks */
+	/*
+	 * Upstream's setup_tdparams_eptp_controls(): GPAW 48 or 52, nothing
+	 * else; 52 needs 5-level EPT, which this host lacks.
+	 */
+	return *gpaw == 48 ? 0 : -EINVAL;
 }
 
 static int alloc_page(struct kvm_tdx_vm *vm, uint64_t *pa)

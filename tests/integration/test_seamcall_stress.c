@@ -109,7 +109,7 @@ static void test_concurrent_seamcalls_are_busy_never_torn(void **state)
 	struct host_boot_opts opts;
 	struct emu_error err = { 0 };
 	struct kvm_tdx_vm *vm;
-	struct kvm_tdx_init_vm *init = calloc(1, sizeof(*init));
+	struct kvm_tdx_init_vm *init = calloc(1, sizeof(*init) + sizeof(init->cpuid.entries[0]));
 	struct kvm_tdx_cmd cmd = { .id = KVM_TDX_INIT_VM };
 	struct worker w[NR_THREADS];
 	pthread_t t[NR_THREADS];
@@ -129,6 +129,10 @@ static void test_concurrent_seamcalls_are_busy_never_torn(void **state)
 
 	assert_non_null(init);
 	init->xfam = 3;
+	/* GPAW 48: KVM takes it from 0x80000008 EAX[23:16] and needs it. */
+	init->cpuid.nent = 1;
+	init->cpuid.entries[0] = (struct kvm_tdx_cpuid_entry2){ .function = 0x80000008,
+								.eax = (48 << 16) | 46 };
 	cmd.data = (uintptr_t)init;
 	assert_int_equal(kvm_tdx_create_vm(s.b.host, KVM_X86_TDX_VM, &vm), 0);
 	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_MEMORY_ENCRYPT_OP, &cmd), 0);
