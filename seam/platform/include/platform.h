@@ -48,6 +48,13 @@ struct platform_config {
 	uint8_t cpusvn[16];
 	bool seamrr_supported;		/* IA32_MTRRCAP bit 15 */
 	bool debug_unlocked;		/* IA32_SGX_DEBUG_MODE */
+	/*
+	 * The host KVM reflects the #UD of a TDCALL into the guest instead of
+	 * reporting an emulation failure: TD firmware then forwards TDCALL
+	 * through its #UD handler's doorbell (DESIGN.md 4).  Off: the vCPU
+	 * engine traps TDCALL itself, as /dev/kvm does on this project's hosts.
+	 */
+	bool tdcall_ud;
 };
 
 /** platform_config_defaults() - an 8 GiB, 1 package, 2 LP machine. */
@@ -58,7 +65,8 @@ void platform_config_defaults(struct platform_config *cfg);
  * Keys: dram, packages, lps-per-package, lps (total, split evenly),
  * max-pa, keyid-bits, mktme-keyids, tdx-keyids, seamrr-base, seamrr-size,
  * smrr-base, smrr-size, cmr (list "base+size,base+size"), cpuid-fms,
- * vendor-key-hash (96 hex digits), debug-unlocked (0/1), seamrr (0/1).
+ * vendor-key-hash (96 hex digits), debug-unlocked (0/1), seamrr (0/1),
+ * tdcall-ud (0/1).
  * Sizes take K/M/G/T suffixes.  Returns 0 or -EINVAL with @err naming the
  * key and what was wrong.
  */

@@ -199,6 +199,10 @@ int platform_config_set(struct platform_config *cfg, const char *kv,
 			cfg->debug_unlocked = u;
 		else if (!ret)
 			cfg->seamrr_supported = u;
+	} else if (!strcmp(key, "tdcall-ud")) {
+		ret = parse_uint(val, 1, &u);
+		if (!ret)
+			cfg->tdcall_ud = u;
 	} else
 		return emu_error_set(err, -EINVAL, "unknown platform option '%s'", key);
 

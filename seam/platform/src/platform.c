@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 
+#include "dram_backing.h"
 #include "platform_internal.h"
+#include "pmem.h"
 
 static int check_config(const struct platform_config *cfg, struct emu_error *err)
 {
@@ -40,6 +43,32 @@ static int check_config(const struct platform_config *cfg, struct emu_error *err
 	if (cfg->nr_cmrs > PLATFORM_MAX_CMRS)
 		return emu_error_set(err, -EINVAL, "cmr: at most %u ranges", PLATFORM_MAX_CMRS);
 	return 0;
+}
+
+/*
+ * DRAM is a memory file mapped shared, so the vCPU engine can map single
+ * pages of it into a TD's guest-physical space (dram_backing.h); tmpfs
+ * keeps it sparse.
+ */
+static void *map_dram(size_t size, int *fd)
+{
+	void *p;
+
+	*fd = memfd_create("tdx-emu-dram", MFD_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	if (ftruncate(*fd, (off_t)size)) {
+		close(*fd);
+		*fd = -1;
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, *fd, 0);
+	if (p == MAP_FAILED) {
+		close(*fd);
+		*fd = -1;
+		return NULL;
+	}
+	return p;
 }
 
 static void *map_sparse(size_t size)
@@ -76,7 +105,8 @@ int platform_create(const struct platform_config *cfg, struct platform **out,
 	atomic_flag_clear(&plat->pseamldr_busy);
 
 	/* Sparse: a large host costs only the pages that are touched. */
-	plat->dram = map_sparse(cfg->dram_size);
+	plat->dram_fd = -1;
+	plat->dram = map_dram(cfg->dram_size, &plat->dram_fd);
 	plat->meta = map_sparse(plat->nr_lines * sizeof(uint64_t));
 	if (!plat->dram || !plat->meta) {
 		ret = emu_error_set(err, -ENOMEM, "dram=0x%llx: cannot reserve address space",
@@ -125,6 +155,8 @@ err_keys:
 err_free:
 	if (plat->dram)
 		munmap(plat->dram, cfg->dram_size);
+	if (plat->dram_fd >= 0)
+		close(plat->dram_fd);
 	if (plat->meta)
 		munmap(plat->meta, plat->nr_lines * sizeof(uint64_t));
 	free(plat);
@@ -139,6 +171,7 @@ void platform_destroy(struct platform *plat)
 	free(plat->lps);
 	mktme_fini(plat);
 	munmap(plat->dram, plat->cfg.dram_size);
+	close(plat->dram_fd);
 	munmap(plat->meta, plat->nr_lines * sizeof(uint64_t));
 	OPENSSL_cleanse(plat->root_secret, sizeof(plat->root_secret));
 	free(plat);
@@ -301,4 +334,25 @@ int platform_seamextend_write(struct plat_lp *lp, const struct seamextend *val)
 	plat->seamextend = *val;
 	pthread_mutex_unlock(&plat->seam_lock);
 	return 0;
+}
+
+int platform_dram_backing(struct platform *plat, struct dram_backing *out)
+{
+	if (!plat || plat->dram_fd < 0)
+		return -ENODEV;
+	out->fd = plat->dram_fd;
+	out->base = plat->dram;
+	out->size = plat->cfg.dram_size;
+	return 0;
+}
+
+bool platform_dram_line_poisoned(struct platform *plat, uint64_t pa, uint64_t len)
+{
+	for (uint64_t off = 0; off < len; off += TDX_CACHELINE_SIZE) {
+		struct pmem_line_info li;
+
+		if (pmem_line_info(plat, pa + off, &li) || li.poison || !li.td_owner)
+			return true;
+	}
+	return false;
 }

@@ -72,6 +72,7 @@ struct platform {
 	struct plat_lp *lps;
 
 	uint8_t *dram;
+	int dram_fd;			/* the memory file behind dram */
 	uint64_t *meta;
 	uint64_t nr_lines;
 	pthread_mutex_t line_locks[PMEM_NR_LOCKS];
