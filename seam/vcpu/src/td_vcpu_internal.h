@@ -1,0 +1,44 @@
+/* Private to the vCPU engine: the VM and vCPU objects. */
+#ifndef TDX_TD_VCPU_INTERNAL_H
+#define TDX_TD_VCPU_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+
+#include <linux/kvm.h>
+
+#include "dram_backing.h"
+#include "td_vcpu.h"
+
+#define TD_VM_WINDOW		(1ULL << 30)	/* one memslot per GiB of private GPA */
+#define TD_VM_MAX_WINDOWS	256
+#define TD_VM_SHARED_SLOTS	64		/* slots 0..63: the host's shared memory */
+#define TD_VM_PRIVATE_SLOT0	TD_VM_SHARED_SLOTS
+
+struct td_vm_window {
+	uint64_t gpa;
+	uint8_t *hva;
+	uint32_t slot;
+};
+
+struct td_vm {
+	pthread_mutex_t lock;		/* windows and slots */
+	int kvm_fd;
+	int vm_fd;
+	int run_size;
+	struct dram_backing dram;
+	unsigned int nr_windows;
+	struct td_vm_window window[TD_VM_MAX_WINDOWS];
+	bool tdcall_ud;			/* platform tdcall-ud: reflect #UD, as some KVMs do */
+};
+
+struct td_vcpu {
+	struct td_vm *vm;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;		/* the thread inside td_vcpu_run(), for kicks */
+	atomic_bool running;
+};
+
+#endif /* TDX_TD_VCPU_INTERNAL_H */
