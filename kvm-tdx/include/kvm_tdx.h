@@ -48,5 +48,9 @@ uint64_t kvm_tdx_vm_tdr_pa(const struct kvm_tdx_vm *vm);
 hkid_t kvm_tdx_vm_hkid(const struct kvm_tdx_vm *vm);
 /** kvm_tdx_vm_private_pa() - the host page backing private @gpa, or 0. */
 uint64_t kvm_tdx_vm_private_pa(const struct kvm_tdx_vm *vm, uint64_t gpa);
+/** kvm_tdx_vcpu_tdvpr_pa() - the vCPU's TDVPR page (0 before INIT_VCPU). */
+uint64_t kvm_tdx_vcpu_tdvpr_pa(const struct kvm_tdx_vcpu *vcpu);
+/** kvm_tdx_vcpu_cpu() - the LP the vCPU is associated with, or -1. */
+int kvm_tdx_vcpu_cpu(const struct kvm_tdx_vcpu *vcpu);
 
 #endif /* TDX_KVM_TDX_H */

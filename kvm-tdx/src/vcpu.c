@@ -206,3 +206,13 @@ void kvm_tdx_vcpus_reclaim(struct kvm_tdx_vm *vm)
 		v->tdvpr_pa = 0;
 	}
 }
+
+uint64_t kvm_tdx_vcpu_tdvpr_pa(const struct kvm_tdx_vcpu *vcpu)
+{
+	return vcpu->tdvpr_pa;
+}
+
+int kvm_tdx_vcpu_cpu(const struct kvm_tdx_vcpu *vcpu)
+{
+	return vcpu->last_cpu;
+}

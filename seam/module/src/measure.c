@@ -29,3 +29,16 @@ void measure_mrtd_finalize(struct td *td)
 
 	EVP_DigestFinal_ex(td->mrtd_ctx, td->mrtd, &len);
 }
+
+int measure_rtmr_extend(struct td *td, unsigned int idx, const uint8_t data[48])
+{
+	uint8_t buf[96], out[48];
+	unsigned int len = 0;
+
+	memcpy(buf, td->rtmr[idx], 48);
+	memcpy(buf + 48, data, 48);
+	if (!EVP_Digest(buf, sizeof(buf), out, &len, EVP_sha384(), NULL) || len != 48)
+		return -1;
+	memcpy(td->rtmr[idx], out, 48);
+	return 0;
+}

@@ -22,7 +22,7 @@ struct seamcall_leaf {
 #define LEAF(num, n, ...) [num] = { .name = n, __VA_ARGS__ }
 
 static const struct seamcall_leaf leaves[] = {
-	LEAF(TDH_VP_ENTER, "TDH.VP.ENTER"),
+	LEAF(TDH_VP_ENTER, "TDH.VP.ENTER", .fn = tdh_vp_enter),
 	LEAF(TDH_MNG_ADDCX, "TDH.MNG.ADDCX", .fn = tdh_mng_addcx),
 	LEAF(TDH_MEM_PAGE_ADD, "TDH.MEM.PAGE.ADD", .fn = tdh_mem_page_add),
 	LEAF(TDH_MEM_SEPT_ADD, "TDH.MEM.SEPT.ADD", .fn = tdh_mem_sept_add),

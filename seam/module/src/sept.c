@@ -2,12 +2,14 @@
  * Secure EPT entries: encoding, the host's architectural view, walks and
  * the one writer of entry states.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "module.h"
 #include "platform.h"
 #include "pmem.h"
 #include "sept.h"
+#include "td_vcpu.h"
 #include "td.h"
 
 /* The state bits in the reference's 7-bit encoding order. */
@@ -120,6 +122,7 @@ static tdx_status_t read_entry(struct tdx_module *mod, struct plat_lp *lp, struc
 	ref->table_pa = table;
 	ref->index = index_at(gpa, level);
 	ref->level = level;
+	ref->gpa = gpa & ~(sept_level_size(level) - 1);
 	if (pmem_seam_read(lp, td_hpa(mod, td, table + ref->index * 8ULL), &ref->entry, 8)) {
 		td->fatal = true;
 		return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
@@ -151,6 +154,7 @@ tdx_status_t sept_walk_leaf(struct tdx_module *mod, struct plat_lp *lp, struct t
 			    uint64_t gpa, struct sept_ref *ref)
 {
 	uint64_t table = sept_root_pa(td);
+	bool blocked = false;
 
 	for (unsigned int l = SEPT_ROOT_LEVEL;; l--) {
 		tdx_status_t st = read_entry(mod, lp, td, table, gpa, l, ref);
@@ -158,13 +162,41 @@ tdx_status_t sept_walk_leaf(struct tdx_module *mod, struct plat_lp *lp, struct t
 
 		if (st != TDX_SUCCESS)
 			return st;
+		ref->blocked_above = blocked;
 		s = sept_state(ref->entry);
 		if (l == 0 || (l < SEPT_ROOT_LEVEL && sept_is_leaf_state(s)))
 			return TDX_SUCCESS;
 		if (s != SEPT_NL_MAPPED && s != SEPT_NL_BLOCKED)
 			return TDX_EPT_WALK_FAILED;
+		blocked |= s == SEPT_NL_BLOCKED;
 		table = ref->entry & SEPT_PA_MASK;
 	}
+}
+
+/*
+ * The vCPU engine sees exactly the MAPPED leaves: a leaf that stops being
+ * MAPPED is unmapped at once (so BLOCK takes effect before TRACK, as a TLB
+ * flush would), a new MAPPED leaf is mapped.  Pages of a demoted leaf are
+ * mapped again when the guest touches them (tdh_vp_enter.c).
+ */
+static void engine_sync(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			const struct sept_ref *ref, enum sept_state from, enum sept_state to,
+			uint64_t pa)
+{
+	uint64_t size = sept_level_size(ref->level);
+
+	if (!td->engine)
+		return;
+	/* A demoted leaf keeps its pages (now 512 MAPPED leaves): nothing moves. */
+	if (from == SEPT_MAPPED && to == SEPT_NL_MAPPED)
+		return;
+	if ((from == SEPT_MAPPED || from == SEPT_NL_MAPPED) && to != SEPT_MAPPED)
+		td_vm_unmap_private(td->engine, ref->gpa, size);
+	if (to == SEPT_MAPPED)
+		td_vm_map_private(td->engine, ref->gpa, pa & SEPT_PA_MASK, size);
+	/* An unblocked table: what is MAPPED under it is reachable again. */
+	if (from == SEPT_NL_BLOCKED && to == SEPT_NL_MAPPED)
+		sept_engine_map(mod, lp, td, ref->gpa, size);
 }
 
 bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
@@ -203,6 +235,7 @@ bool sept_transition(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 	if (pmem_seam_write(lp, td_hpa(mod, td, ref->table_pa + ref->index * 8ULL), &e, 8))
 		return false;
 	ref->entry = e;
+	engine_sync(mod, lp, td, ref, from, to, pa);
 	return true;
 }
 
@@ -249,4 +282,38 @@ bool sept_table_empty(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 		if (sept_state(table[i]) != SEPT_FREE)
 			return false;
 	return true;
+}
+
+/* One table of the walk: leaves in [lo, hi) mapped into the engine, tables descended. */
+static tdx_status_t map_table(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			      uint64_t table_pa, unsigned int level, uint64_t base, uint64_t lo,
+			      uint64_t hi)
+{
+	uint64_t *t = malloc(512 * sizeof(*t)), size = sept_level_size(level);
+	tdx_status_t st;
+
+	if (!t)
+		return TDX_SYS_BUSY;
+	st = sept_read_table(mod, lp, td, table_pa, t);
+	for (unsigned int i = 0; st == TDX_SUCCESS && i < 512; i++) {
+		uint64_t gpa = base + i * size;
+		enum sept_state s = sept_state(t[i]);
+
+		if (gpa + size <= lo || gpa >= hi)
+			continue;
+		if (s == SEPT_MAPPED && level <= 2)
+			td_vm_map_private(td->engine, gpa, t[i] & SEPT_PA_MASK, size);
+		else if (s == SEPT_NL_MAPPED && level > 0)
+			st = map_table(mod, lp, td, t[i] & SEPT_PA_MASK, level - 1, gpa, lo, hi);
+	}
+	free(t);
+	return st;
+}
+
+tdx_status_t sept_engine_map(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t gpa, uint64_t size)
+{
+	if (!td->engine)
+		return TDX_SUCCESS;
+	return map_table(mod, lp, td, sept_root_pa(td), SEPT_ROOT_LEVEL, 0, gpa, gpa + size);
 }

@@ -70,6 +70,8 @@ struct sept_ref {
 	unsigned int index;
 	unsigned int level;
 	uint64_t entry;
+	uint64_t gpa;		/* the GPA the entry maps, aligned to its level */
+	bool blocked_above;	/* sept_walk_leaf() went through an NL_BLOCKED entry */
 };
 
 enum sept_state sept_state(uint64_t entry);
@@ -124,6 +126,13 @@ static inline uint64_t sept_level_size(unsigned int level)
 {
 	return TDX_PAGE_SIZE << (9 * level);
 }
+
+/**
+ * sept_engine_map() - map every MAPPED leaf in [@gpa, +@size) into the
+ * TD's vCPU engine (its first VP.ENTER, and an unblocked table).
+ */
+tdx_status_t sept_engine_map(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
+			     uint64_t gpa, uint64_t size);
 
 /* The root SEPT page of @td. */
 uint64_t sept_root_pa(const struct td *td);

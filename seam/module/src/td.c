@@ -9,6 +9,7 @@
 #include "platform.h"
 #include "pmem.h"
 #include "td.h"
+#include "td_vcpu.h"
 
 static const bool lifecycle_allowed[TD_LIFECYCLE_NR][TD_LIFECYCLE_NR] = {
 	[TD_HKID_ASSIGNED] = { [TD_KEYS_CONFIGURED] = true, [TD_BLOCKED] = true },
@@ -81,6 +82,7 @@ void td_free(struct tdx_module *mod, struct td *td)
 	}
 	pthread_mutex_unlock(&mod->td_list_lock);
 	EVP_MD_CTX_free(td->mrtd_ctx);
+	td_vm_destroy(td->engine);
 	OPENSSL_cleanse(td->key, sizeof(td->key));
 	pthread_mutex_destroy(&td->lock);
 	free(td);

@@ -35,6 +35,7 @@
 
 struct tdx_module;
 struct plat_lp;
+struct td_vm;
 
 enum td_lifecycle {
 	TD_HKID_ASSIGNED = 0,
@@ -95,6 +96,9 @@ struct td {
 	unsigned int num_vcpus;
 	unsigned int num_assoc_vcpus;
 	uint64_t td_epoch;
+
+	/* Execution (tdh_vp_enter.c): the TD's KVM VM, made at the first VP.ENTER. */
+	struct td_vm *engine;
 };
 
 /* td.c */

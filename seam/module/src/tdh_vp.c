@@ -239,7 +239,7 @@ struct vp_field {
 
 static uint64_t get_cr4(const struct vp_ctx *c, unsigned int elem)
 {
-	const struct vcpu_regs *r = &c->v->regs;
+	const struct td_vcpu_regs *r = &c->v->regs;
 
 	(void)elem;
 	/* What the guest sees: host-owned bits from the read shadow. */

@@ -12,5 +12,6 @@ SEAMCALL_HANDLER(tdh_vp_init);
 SEAMCALL_HANDLER(tdh_vp_rd);
 SEAMCALL_HANDLER(tdh_vp_wr);
 SEAMCALL_HANDLER(tdh_vp_flush);
+SEAMCALL_HANDLER(tdh_vp_enter);	/* tdh_vp_enter.c */
 
 #endif /* TDX_MODULE_TDH_VP_H */

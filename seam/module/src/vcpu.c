@@ -12,6 +12,7 @@
 #include "pmem.h"
 #include "td.h"
 #include "vcpu.h"
+#include "td_vcpu.h"
 
 #define VCPU_REGISTRY_BUCKETS	256
 
@@ -135,6 +136,13 @@ void vcpu_discard(struct vcpu *v)
 	free(v);
 }
 
+/* A vCPU leaves the module: its KVM vCPU (if it ever ran) goes with it. */
+static void vcpu_free(struct vcpu *v)
+{
+	td_vcpu_destroy(v->engine);
+	free(v);
+}
+
 void vcpu_insert(struct tdx_module *mod, struct vcpu *v)
 {
 	/* vcpu_new() made the registry, and only module exit frees it. */
@@ -168,7 +176,7 @@ tdx_status_t vcpu_tdvps_intact(struct tdx_module *mod, struct plat_lp *lp, struc
 	return TDX_NON_RECOVERABLE_TD_CORRUPTED_MD;
 }
 
-static void seg(struct vcpu_segment *s, uint32_t limit, uint32_t ar)
+static void seg(struct td_vcpu_segment *s, uint32_t limit, uint32_t ar)
 {
 	s->selector = 0;
 	s->base = 0;
@@ -178,7 +186,7 @@ static void seg(struct vcpu_segment *s, uint32_t limit, uint32_t ar)
 
 void vcpu_init_state(struct vcpu *v, const struct td *td, uint64_t init_rcx, uint32_t fms)
 {
-	struct vcpu_regs *r = &v->regs;
+	struct td_vcpu_regs *r = &v->regs;
 
 	memset(r, 0, sizeof(*r));
 	r->gpr[VCPU_RBX] = (td->config_flags & TDX_BIT(0)) ? VCPU_GPAW_WIDE : VCPU_GPAW_NARROW;
@@ -274,7 +282,7 @@ static void remove_if(struct vcpu_registry *r, bool (*match)(const struct vcpu *
 
 			if (match(v, arg)) {
 				*pp = v->next;
-				free(v);
+				vcpu_free(v);
 			} else {
 				pp = &v->next;
 			}
@@ -319,7 +327,7 @@ void vcpu_forget_page(struct tdx_module *mod, struct td *td, uint64_t pa)
 
 		if (v->tdvpr_pa == pa && v->td == td) {
 			*pp = v->next;
-			free(v);
+			vcpu_free(v);
 			goto out;
 		}
 	}

@@ -54,6 +54,7 @@
 #include <tdx/tdx_status.h>
 
 #include "module.h"
+#include "td_vcpu.h"
 
 struct plat_lp;
 struct td;
@@ -88,47 +89,29 @@ enum vcpu_gpr {
 	VCPU_NR_GPRS,
 };
 
-struct vcpu_segment {
-	uint16_t selector;
-	uint64_t base;
-	uint32_t limit;
-	uint32_t ar;		/* VMX access rights */
-};
-
 /*
  * The guest's architectural state: GPRs and the TD VMCS guest-state
- * area.  VP.INIT sets it (vcpu_init_state(), reference 6.1); VP.ENTER
- * will run from it and save back into it.
+ * area (td_vcpu.h's layout).  VP.INIT sets it (vcpu_init_state(),
+ * reference 6.1); VP.ENTER loads it into the vCPU engine at the first
+ * entry, and from then on the engine holds it.
  */
-struct vcpu_regs {
-	uint64_t gpr[VCPU_NR_GPRS];	/* gpr[VCPU_RSP] is the VMCS GUEST_RSP */
-	uint64_t rip;
-	uint64_t rflags;
-	uint64_t cr0;
-	uint64_t cr2;
-	uint64_t cr3;
-	uint64_t cr4;			/* what the CPU runs with (VMXE set) */
-	uint64_t cr4_guest_host_mask;
-	uint64_t cr4_read_shadow;	/* what the guest reads */
-	uint64_t efer;
-	uint64_t pat;
-	uint64_t perf_global_ctrl;
-	uint64_t fmask;
-	uint64_t dr6;
-	uint64_t dr7;
-	uint64_t xcr0;
-	uint32_t exception_bitmap;
-	struct vcpu_segment cs, ds, es, fs, gs, ss, ldtr, tr;
-	uint64_t gdtr_base, idtr_base;
-	uint32_t gdtr_limit, idtr_limit;
-};
-
 /* TD VMCS controls the host may set with TDH.VP.WR (reference 4.6). */
 struct vcpu_vmcs_ctls {
 	uint64_t posted_int_nv;		/* 0xFFFF until the host sets it */
 	uint64_t pid_addr;		/* posted-interrupt descriptor, -1 until set */
 	uint64_t pinbased;
 	uint64_t shared_eptp;
+};
+
+/* VE_INFO (reference 4.8): what TDG.VP.VEINFO.GET returns. */
+struct vcpu_ve_info {
+	uint32_t exit_reason;
+	uint32_t valid;			/* VE_INFO_VALID while unread */
+	uint64_t exit_qualification;
+	uint64_t gla;
+	uint64_t gpa;
+	uint32_t insn_len;
+	uint32_t insn_info;
 };
 
 struct vcpu {
@@ -146,8 +129,13 @@ struct vcpu {
 	uint64_t last_td_exit;
 	uint64_t pend_nmi;
 	uint64_t xfam;
-	struct vcpu_regs regs;
+	struct td_vcpu_regs regs;
 	struct vcpu_vmcs_ctls ctls;
+
+	/* Execution (tdh_vp_enter.c). */
+	struct td_vcpu *engine;		/* the KVM vCPU, from the first VP.ENTER */
+	uint64_t tdvmcall_mask;		/* RCX of the last TDG.VP.VMCALL */
+	struct vcpu_ve_info ve_info;
 };
 
 /* Values of reference tdx-abi.md 6.1, named once. */
