@@ -6,6 +6,8 @@
 #ifndef TDX_KVM_TDX_UAPI_H
 #define TDX_KVM_TDX_UAPI_H
 
+#include <linux/kvm.h>
+
 #include <tdx/tdx_types.h>
 
 #define KVM_X86_DEFAULT_VM		0
@@ -21,16 +23,13 @@
 #define KVM_CAP_GUEST_MEMFD		234
 #define KVM_CAP_VM_TYPES		235
 
-/* _IOWR(KVMIO, 0xba, unsigned long) */
-#define KVM_MEMORY_ENCRYPT_OP		0xc008aebaUL
+/* KVM_MEMORY_ENCRYPT_OP, KVM_SET_TSC_KHZ, KVM_CPUID_FLAG_SIGNIFCANT_INDEX: <linux/kvm.h>. */
 /* _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2) */
 #define KVM_SET_USER_MEMORY_REGION2	0x40a0ae49UL
 /* _IOW(KVMIO, 0xd2, struct kvm_memory_attributes) */
 #define KVM_SET_MEMORY_ATTRIBUTES	0x4020aed2UL
 /* _IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd) */
 #define KVM_CREATE_GUEST_MEMFD		0xc040aed4UL
-/* _IO(KVMIO, 0xa2) */
-#define KVM_SET_TSC_KHZ			0xaea2UL
 
 enum kvm_tdx_cmd_id {
 	KVM_TDX_CAPABILITIES = 0,
@@ -51,7 +50,6 @@ struct kvm_tdx_cmd {
 TDX_ASSERT_SIZE(struct kvm_tdx_cmd, 24);
 
 /* struct kvm_cpuid_entry2 / kvm_cpuid2 (as in <linux/kvm.h>). */
-#define KVM_CPUID_FLAG_SIGNIFCANT_INDEX	TDX_BIT(0)
 struct kvm_tdx_cpuid_entry2 {
 	uint32_t function;
 	uint32_t index;
@@ -137,5 +135,46 @@ struct kvm_memory_attributes {
 #define KVM_EXIT_MEMORY_FAULT		39
 #define KVM_SYSTEM_EVENT_TDX_FATAL	7
 #define KVM_HC_MAP_GPA_RANGE		12
+#define KVM_MAP_GPA_RANGE_ENCRYPTED	(1ULL << 4)
+#define KVM_MAP_GPA_RANGE_DECRYPTED	0
+#define KVM_EXIT_HYPERCALL_LONG_MODE	(1ULL << 0)
+#define KVM_MEMORY_EXIT_FLAG_PRIVATE	(1ULL << 3)
+
+/*
+ * Exit payloads newer than Debian's <linux/kvm.h> (6.1): they sit in
+ * struct kvm_run's exit union, at the same offset as run->io
+ * (kvm_tdx_run_tdx(), kvm_tdx_run_memory_fault() return pointers there).
+ */
+struct kvm_tdx_exit {
+	uint64_t flags;
+	uint64_t nr;			/* the TDVMCALL sub-function (R11) */
+	union {
+		struct {
+			uint64_t ret;
+			uint64_t data[5];
+		} unknown;
+		struct {
+			uint64_t ret;
+			uint64_t gpa;
+			uint64_t size;
+		} get_quote;
+		struct {
+			uint64_t ret;
+			uint64_t leaf;
+			uint64_t r11, r12, r13, r14;
+		} get_tdvmcall_info;
+		struct {
+			uint64_t ret;
+			uint64_t vector;
+		} setup_event_notify;
+	};
+};
+TDX_ASSERT_SIZE(struct kvm_tdx_exit, 64);
+
+struct kvm_memory_fault_exit {
+	uint64_t flags;
+	uint64_t gpa;
+	uint64_t size;
+};
 
 #endif /* TDX_KVM_TDX_UAPI_H */

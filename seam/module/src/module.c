@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "module.h"
+#include "shared_ept.h"
 #include "td.h"
 #include "vcpu.h"
 #include "mktme.h"
@@ -46,6 +47,7 @@ int tdx_module_create(const struct tdx_module_boot *boot, struct tdx_module **ou
 		mod->pa_bits = old->pa_bits;
 		sys_state_transition(mod, SYSINIT_DONE);
 	}
+	shared_ept_register(mod);
 	*out = mod;
 	return 0;
 }
@@ -54,6 +56,7 @@ void tdx_module_destroy(struct tdx_module *mod)
 {
 	if (!mod)
 		return;
+	shared_ept_unregister(mod);
 	vcpu_module_exit(mod);
 	while (mod->tds)
 		td_free(mod, mod->tds);

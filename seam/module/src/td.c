@@ -88,6 +88,21 @@ void td_free(struct tdx_module *mod, struct td *td)
 	free(td);
 }
 
+struct td *td_lookup_trylock(struct tdx_module *mod, uint64_t tdr_pa)
+{
+	struct td *td;
+
+	/* Trylock under the list lock: RECLAIM holds a TD lock and then takes the list lock. */
+	pthread_mutex_lock(&mod->td_list_lock);
+	for (td = mod->tds; td; td = td->next)
+		if (td->tdr_pa == tdr_pa)
+			break;
+	if (td && pthread_mutex_trylock(&td->lock))
+		td = TD_LOOKUP_BUSY;
+	pthread_mutex_unlock(&mod->td_list_lock);
+	return td;
+}
+
 static struct td *td_find(struct tdx_module *mod, uint64_t tdr_pa)
 {
 	struct td *td;

@@ -60,6 +60,7 @@ enum kot_state {
 };
 
 #define TD_MAX_TDCX	(MODULE_TDCS_PAGES)
+#define TD_MAX_SHARED	256	/* = TD_VM_MAX_SHARED */
 #define MODULE_TDCS_PAGES	6
 
 struct td {
@@ -99,6 +100,12 @@ struct td {
 
 	/* Execution (tdh_vp_enter.c): the TD's KVM VM, made at the first VP.ENTER. */
 	struct td_vm *engine;
+	/* The shared EPT the host set up (shared_ept.c); entry i is engine slot i. */
+	struct td_shared_range {
+		uint64_t gpa;
+		uint64_t size;		/* 0: unused */
+		uint8_t *hva;
+	} shared[TD_MAX_SHARED];
 };
 
 /* td.c */
@@ -126,6 +133,13 @@ tdx_status_t td_check_state(const struct td *td, unsigned int op_states, bool fa
 tdx_status_t td_get_locked(struct tdx_module *mod, struct plat_lp *lp, uint64_t tdr_pa,
 			   uint32_t operand, struct td **out);
 void td_unlock(struct td *td);
+/*
+ * td_lookup_trylock() - the TD whose TDR is @tdr_pa, locked, for calls that
+ * are not SEAMCALLs (the shared EPT).  NULL if there is none,
+ * TD_LOOKUP_BUSY if its lock is taken.
+ */
+#define TD_LOOKUP_BUSY	((struct td *)1)
+struct td *td_lookup_trylock(struct tdx_module *mod, uint64_t tdr_pa);
 /* td_release() - unlock @td at a leaf's end and return @st. */
 tdx_status_t td_release(struct td *td, tdx_status_t st);
 

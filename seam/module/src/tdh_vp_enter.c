@@ -19,6 +19,7 @@
 #include "platform.h"
 #include "pmem.h"
 #include "sept.h"
+#include "shared_ept.h"
 #include "tdcall.h"
 #include "tdh_vp.h"
 
@@ -43,8 +44,9 @@ static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, s
 	if (!td->engine) {
 		if (td_vm_create(mod->plat, &td->engine))
 			return TDX_SYS_BUSY;
-		/* Everything MAPPED so far (PAGE.ADD, AUG + ACCEPT) becomes visible. */
-		if (sept_engine_map(mod, lp, td, 0, td_shared_bit(td)) != TDX_SUCCESS) {
+		/* Everything MAPPED so far, and the host's shared memory, becomes visible. */
+		if (sept_engine_map(mod, lp, td, 0, td_shared_bit(td)) != TDX_SUCCESS ||
+		    shared_ept_replay(td)) {
 			td_vm_destroy(td->engine);
 			td->engine = NULL;
 			return TDX_SYS_BUSY;
@@ -63,6 +65,12 @@ static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, s
 						     .subleaf_significant = sub != ~0U,
 						     .eax = r[0], .ebx = r[1], .ecx = r[2],
 						     .edx = r[3] };
+		/*
+		 * The TD's physical-address width must cover its shared bit, or
+		 * a page-table entry with the shared bit set would be reserved.
+		 */
+		if (leaf == 0x80000008 && (r[0] & 0xFF) < td_gpaw(td))
+			cpuid[n - 1].eax = (r[0] & ~0xFFU) | td_gpaw(td);
 	}
 	if (td_vcpu_create(td->engine, v->index, cpuid, n, &v->engine))
 		return TDX_SYS_BUSY;

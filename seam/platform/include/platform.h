@@ -180,6 +180,21 @@ int platform_set_pseamldr_entry(struct plat_lp *lp, seam_entry_fn fn, void *ctx)
 int platform_set_module_entry(struct plat_lp *caller, unsigned int lp_index,
 			      seam_entry_fn fn, void *ctx);
 
+/*
+ * The shared EPT: host memory @hva backs the TD's shared GPAs [@gpa, +@size)
+ * (@hva NULL: nothing backs them any more).  On hardware the host writes
+ * the shared EPT in its own memory and the CPU walks it; here the host
+ * hands the mapping to whoever the module registered, which maps it into
+ * the TD's vCPU engine.  -ENODEV until a module registers; the handler's
+ * errno otherwise (-EINVAL for a TD it does not know or a private GPA).
+ */
+typedef int (*shared_ept_fn)(void *ctx, uint64_t tdr_pa, uint64_t gpa, void *hva,
+			     uint64_t size);
+int platform_shared_ept_map(struct platform *plat, uint64_t tdr_pa, uint64_t gpa, void *hva,
+			    uint64_t size);
+/* SEAM side: the module installs its handler; @fn NULL removes it if @ctx installed it. */
+void platform_set_shared_ept_handler(struct platform *plat, shared_ept_fn fn, void *ctx);
+
 /* SEAMEXTEND: anyone may read it; only SEAM or ACM code may write it. */
 void platform_seamextend_read(const struct platform *plat, struct seamextend *out);
 int platform_seamextend_write(struct plat_lp *lp, const struct seamextend *val);

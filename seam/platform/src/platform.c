@@ -102,6 +102,7 @@ int platform_create(const struct platform_config *cfg, struct platform **out,
 	for (unsigned int i = 0; i < PMEM_NR_LOCKS; i++)
 		pthread_mutex_init(&plat->line_locks[i], NULL);
 	pthread_mutex_init(&plat->seam_lock, NULL);
+	pthread_rwlock_init(&plat->shared_ept_lock, NULL);
 	atomic_flag_clear(&plat->pseamldr_busy);
 
 	/* Sparse: a large host costs only the pages that are touched. */
@@ -355,4 +356,27 @@ bool platform_dram_line_poisoned(struct platform *plat, uint64_t pa, uint64_t le
 			return true;
 	}
 	return false;
+}
+
+int platform_shared_ept_map(struct platform *plat, uint64_t tdr_pa, uint64_t gpa, void *hva,
+			    uint64_t size)
+{
+	int ret = -ENODEV;
+
+	pthread_rwlock_rdlock(&plat->shared_ept_lock);
+	if (plat->shared_ept)
+		ret = plat->shared_ept(plat->shared_ept_ctx, tdr_pa, gpa, hva, size);
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
+	return ret;
+}
+
+void platform_set_shared_ept_handler(struct platform *plat, shared_ept_fn fn, void *ctx)
+{
+	pthread_rwlock_wrlock(&plat->shared_ept_lock);
+	/* Removal only by whoever installed it (an updated module has replaced it). */
+	if (fn || plat->shared_ept_ctx == ctx) {
+		plat->shared_ept = fn;
+		plat->shared_ept_ctx = fn ? ctx : NULL;
+	}
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
 }

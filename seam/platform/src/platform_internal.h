@@ -95,6 +95,10 @@ struct platform {
 	struct seamextend seamextend;
 
 	uint8_t root_secret[32];
+
+	pthread_rwlock_t shared_ept_lock;
+	shared_ept_fn shared_ept;
+	void *shared_ept_ctx;
 };
 
 int lp_threads_start(struct platform *plat);

@@ -128,6 +128,8 @@ void td_vm_destroy(struct td_vm *vm);
 int td_vm_map_private(struct td_vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size);
 /** td_vm_unmap_private() - [@gpa, +@size) exits as MMIO from now on. */
 int td_vm_unmap_private(struct td_vm *vm, uint64_t gpa, uint64_t size);
+/* Shared mappings: @slot < TD_VM_MAX_SHARED, one KVM memslot each. */
+#define TD_VM_MAX_SHARED	256
 /** td_vm_map_shared() - host memory @hva at the shared GPA @gpa (@size 0 removes @slot). */
 int td_vm_map_shared(struct td_vm *vm, unsigned int slot, uint64_t gpa, void *hva,
 		     uint64_t size);

@@ -13,7 +13,7 @@
 
 #define TD_VM_WINDOW		(1ULL << 30)	/* one memslot per GiB of private GPA */
 #define TD_VM_MAX_WINDOWS	256
-#define TD_VM_SHARED_SLOTS	64		/* slots 0..63: the host's shared memory */
+#define TD_VM_SHARED_SLOTS	TD_VM_MAX_SHARED	/* slots 0..: the host's shared memory */
 #define TD_VM_PRIVATE_SLOT0	TD_VM_SHARED_SLOTS
 
 struct td_vm_window {
