@@ -20,6 +20,9 @@
 struct tdx_host;
 struct kvm_tdx_vm;
 struct kvm_tdx_vcpu;
+struct kvm_run;
+struct kvm_tdx_exit;
+struct kvm_memory_fault_exit;
 
 /** kvm_tdx_check_extension() - KVM_CHECK_EXTENSION for the caps KVM TDX users probe. */
 long kvm_tdx_check_extension(struct tdx_host *host, long cap);
@@ -40,8 +43,20 @@ long kvm_tdx_vm_ioctl(struct kvm_tdx_vm *vm, unsigned long req, void *arg);
 /** kvm_tdx_create_vcpu() - KVM_CREATE_VCPU(@id). */
 int kvm_tdx_create_vcpu(struct kvm_tdx_vm *vm, unsigned long id, struct kvm_tdx_vcpu **out);
 
-/** kvm_tdx_vcpu_ioctl() - KVM_MEMORY_ENCRYPT_OP on a vCPU. */
+/**
+ * kvm_tdx_vcpu_ioctl() - KVM_MEMORY_ENCRYPT_OP or KVM_RUN on a vCPU.
+ * KVM_RUN returns 0 with the exit in kvm_tdx_vcpu_run_page(), or -EINTR
+ * (run->immediate_exit), -EFAULT (KVM_EXIT_MEMORY_FAULT), -EINVAL (the TD
+ * is not finalized or the vCPU not initialized), -EIO (the TD reported a
+ * fatal error before).
+ */
 long kvm_tdx_vcpu_ioctl(struct kvm_tdx_vcpu *vcpu, unsigned long req, void *arg);
+
+/** kvm_tdx_vcpu_run_page() - the vCPU's struct kvm_run (what mmap() of a vCPU fd gives). */
+struct kvm_run *kvm_tdx_vcpu_run_page(struct kvm_tdx_vcpu *vcpu);
+/* The exit payloads Debian's struct kvm_run has no member for. */
+struct kvm_tdx_exit *kvm_tdx_run_tdx(struct kvm_run *run);
+struct kvm_memory_fault_exit *kvm_tdx_run_memory_fault(struct kvm_run *run);
 
 /* For tests and tools: what the host may know about the TD. */
 uint64_t kvm_tdx_vm_tdr_pa(const struct kvm_tdx_vm *vm);

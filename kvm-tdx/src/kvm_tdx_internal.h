@@ -12,7 +12,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include <linux/kvm.h>
+
 #include <tdx/tdx_arch.h>
+#include <tdx/tdx_seamcall.h>
 
 #include "host_internal.h"
 #include "kvm_tdx.h"
@@ -33,6 +36,7 @@ enum kvm_vcpu_td_state {
 #define KVM_TDX_MAX_VCPUS	1024
 #define KVM_TDX_MAX_TDCX	8
 #define KVM_TDX_MAX_SEPT	4096
+#define KVM_TDX_MAX_CPUID	256
 
 struct kvm_tdx_gmem {
 	bool used;
@@ -57,6 +61,16 @@ struct kvm_tdx_sept_page {
 	uint64_t pa;
 };
 
+/* A TDVMCALL the VMM is completing (run.c). */
+enum kvm_tdx_pending {
+	KVM_TDX_PENDING_NONE,
+	KVM_TDX_PENDING_PIO_IN,
+	KVM_TDX_PENDING_MMIO_READ,
+	KVM_TDX_PENDING_MAP_GPA,
+	KVM_TDX_PENDING_TDX,
+	KVM_TDX_PENDING_FATAL,		/* ReportFatalError: never entered again */
+};
+
 struct kvm_tdx_vcpu {
 	struct kvm_tdx_vm *vm;
 	unsigned long id;
@@ -65,6 +79,15 @@ struct kvm_tdx_vcpu {
 	uint64_t tdcx_pa[KVM_TDX_MAX_TDCX];
 	unsigned int nr_tdcx;
 	int last_cpu;		/* LP it is associated with, -1 if none */
+
+	/* KVM_RUN (run.c) */
+	struct kvm_run *run;		/* the "mmap()ed" run page */
+	struct tdx_module_args io;	/* VP.ENTER's registers: exit out, host values in */
+	uint64_t enter_ret;		/* RAX of the last VP.ENTER */
+	enum kvm_tdx_pending pending;
+	unsigned int pio_size;
+	bool map_private;		/* MapGPA in progress: direction, where, how far */
+	uint64_t map_gpa, map_end, map_piece;
 };
 
 struct kvm_tdx_vm {
@@ -83,7 +106,7 @@ struct kvm_tdx_vm {
 	unsigned int gpaw;
 	uint64_t tsc_khz;
 	unsigned int nr_cpuid;
-	struct kvm_tdx_cpuid_entry2 cpuid[TD_PARAMS_NUM_CPUID_CONFIG];
+	struct kvm_tdx_cpuid_entry2 cpuid[KVM_TDX_MAX_CPUID];
 
 	struct kvm_tdx_gmem gmem[KVM_TDX_MAX_GMEM];
 	struct kvm_tdx_memslot slots[KVM_TDX_MAX_MEMSLOTS];
@@ -109,6 +132,13 @@ long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memor
 int kvm_tdx_init_mem_region(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd);
 void kvm_tdx_mem_reclaim(struct kvm_tdx_vm *vm);
 void kvm_tdx_mem_free(struct kvm_tdx_vm *vm);
+
+/* mem.c: EPT-violation fault-in (SEPT.ADD + PAGE.AUG); the shared EPT at FINALIZE. */
+int kvm_tdx_fault_in(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_run *run);
+int kvm_tdx_shared_ept_sync_all(struct kvm_tdx_vm *vm);
+
+/* run.c */
+int kvm_tdx_vcpu_run(struct kvm_tdx_vcpu *vcpu);
 
 /* vcpu.c */
 void kvm_tdx_vcpus_flush(struct kvm_tdx_vm *vm);

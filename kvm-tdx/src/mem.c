@@ -11,6 +11,7 @@
 #include <tdx/tdx_status.h>
 
 #include "kvm_tdx_internal.h"
+#include "platform.h"
 #include "pmem.h"
 #include "tdh.h"
 
@@ -40,6 +41,8 @@ static bool overlaps(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 {
 	return a < b + bs && b < a + as;
 }
+
+static int shared_ept_sync(struct kvm_tdx_vm *vm, uint64_t gpa, uint64_t size);
 
 long kvm_tdx_set_memory_region2(struct kvm_tdx_vm *vm, const struct kvm_userspace_memory_region2 *r)
 {
@@ -82,7 +85,7 @@ long kvm_tdx_set_memory_region2(struct kvm_tdx_vm *vm, const struct kvm_userspac
 	s->uaddr = r->userspace_addr;
 	s->gmem_offset = r->guest_memfd_offset;
 	s->gmem = r->guest_memfd;
-	return 0;
+	return vm->state == TD_STATE_RUNNABLE ? shared_ept_sync(vm, s->gpa, s->size) : 0;
 }
 
 static struct kvm_tdx_memslot *slot_of(struct kvm_tdx_vm *vm, uint64_t gpa)
@@ -103,6 +106,85 @@ static bool page_private(const struct kvm_tdx_memslot *s, uint64_t gpa)
 	return s->private_bitmap[i / 8] & (1U << (i % 8));
 }
 
+static uint64_t *gmem_page_slot(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s, uint64_t gpa);
+
+/*
+ * Linux's private-to-shared path for one 4 KiB page: BLOCK, TRACK (the
+ * module's engine has already dropped the mapping, so no vCPU can still
+ * reach it), REMOVE, then the page is flushed, cleared and freed.
+ */
+static int remove_private_page(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s, uint64_t gpa)
+{
+	uint64_t *slot = gmem_page_slot(vm, s, gpa), pa = *slot, st;
+	struct platform *plat = vm->host->plat;
+
+	st = host_tdh_mem_range_block(vm->host, vm->tdr_pa, gpa, 0, NULL, NULL);
+	if (st == TDX_SUCCESS)
+		st = host_tdh_mem_track(vm->host, vm->tdr_pa);
+	if (st == TDX_SUCCESS)
+		st = host_tdh_mem_page_remove(vm->host, vm->tdr_pa, gpa, 0, NULL, NULL);
+	if (st != TDX_SUCCESS) {
+		kvm_tdx_seamcall_errno(vm, "TDH.MEM.PAGE.REMOVE (conversion)", st, NULL);
+		return -EIO;
+	}
+	*slot = 0;
+	st = host_tdh_phymem_page_wbinvd(vm->host, pmem_pa_with_keyid(plat, pa, vm->hkid));
+	if (st != TDX_SUCCESS || pmem_host_movdir64b(plat, pa, TDX_PAGE_SIZE)) {
+		host_log(vm->host, "flush of page 0x%llx failed: leaked", (unsigned long long)pa);
+		return 0;
+	}
+	tdx_host_free_pages(vm->host, pa, 1);
+	return 0;
+}
+
+/*
+ * The shared EPT for [@gpa, +@size): every shared page of a slot with host
+ * memory is backed by it at GPA | shared bit, every private one is not.
+ */
+static int shared_ept_sync(struct kvm_tdx_vm *vm, uint64_t gpa, uint64_t size)
+{
+	uint64_t shared = 1ULL << (vm->gpaw - 1);
+
+	for (unsigned int i = 0; i < KVM_TDX_MAX_MEMSLOTS; i++) {
+		struct kvm_tdx_memslot *s = &vm->slots[i];
+		uint64_t lo, hi, p;
+
+		if (!s->used || !overlaps(s->gpa, s->size, gpa, size))
+			continue;
+		lo = gpa > s->gpa ? gpa : s->gpa;
+		hi = gpa + size < s->gpa + s->size ? gpa + size : s->gpa + s->size;
+		for (p = lo; p < hi;) {
+			bool priv = page_private(s, p) || !s->uaddr;
+			uint64_t q = p;
+			int ret;
+
+			while (q < hi && (page_private(s, q) || !s->uaddr) == priv)
+				q += TDX_PAGE_SIZE;
+			ret = platform_shared_ept_map(vm->host->plat, vm->tdr_pa, p | shared,
+						      priv ? NULL : (void *)(uintptr_t)(s->uaddr + p - s->gpa),
+						      q - p);
+			if (ret)
+				return ret;
+			p = q;
+		}
+	}
+	return 0;
+}
+
+int kvm_tdx_shared_ept_sync_all(struct kvm_tdx_vm *vm)
+{
+	for (unsigned int i = 0; i < KVM_TDX_MAX_MEMSLOTS; i++) {
+		int ret;
+
+		if (!vm->slots[i].used)
+			continue;
+		ret = shared_ept_sync(vm, vm->slots[i].gpa, vm->slots[i].size);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memory_attributes *a)
 {
 	if (!a || a->flags || (a->attributes & ~KVM_MEMORY_ATTRIBUTE_PRIVATE) ||
@@ -115,8 +197,8 @@ long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memor
 
 		if (a->attributes && (!s || !(s->flags & KVM_MEM_GUEST_MEMFD)))
 			return -EINVAL;
-		/* Converting private pages back is the conversion path of a running TD. */
-		if (!a->attributes && s && page_private(s, gpa) &&
+		/* Before FINALIZE private pages are build-time pages: they stay. */
+		if (!a->attributes && s && page_private(s, gpa) && vm->state != TD_STATE_RUNNABLE &&
 		    vm->gmem[s->gmem].pages[(s->gmem_offset + gpa - s->gpa) / TDX_PAGE_SIZE])
 			return -EBUSY;
 	}
@@ -127,11 +209,17 @@ long kvm_tdx_set_memory_attributes(struct kvm_tdx_vm *vm, const struct kvm_memor
 		if (!s)
 			continue;
 		i = (gpa - s->gpa) / TDX_PAGE_SIZE;
+		/* To shared: the private page leaves the TD (BLOCK, TRACK, REMOVE). */
+		if (!a->attributes && page_private(s, gpa) && vm->state == TD_STATE_RUNNABLE &&
+		    *gmem_page_slot(vm, s, gpa) && remove_private_page(vm, s, gpa))
+			return -EIO;
 		if (a->attributes)
 			s->private_bitmap[i / 8] |= (uint8_t)(1U << (i % 8));
 		else
 			s->private_bitmap[i / 8] &= (uint8_t)~(1U << (i % 8));
 	}
+	if (vm->state == TD_STATE_RUNNABLE)
+		return shared_ept_sync(vm, a->address, a->size);
 	return 0;
 }
 
@@ -284,4 +372,46 @@ void kvm_tdx_mem_free(struct kvm_tdx_vm *vm)
 		free(vm->slots[i].private_bitmap);
 	for (unsigned int g = 0; g < KVM_TDX_MAX_GMEM; g++)
 		free(vm->gmem[g].pages);
+}
+
+int kvm_tdx_fault_in(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_run *run)
+{
+	struct kvm_memory_fault_exit *mf = kvm_tdx_run_memory_fault(run);
+	struct kvm_tdx_memslot *s;
+	uint64_t *slot, st;
+	int ret = 0;
+
+	gpa &= ~0xFFFULL;
+	pthread_mutex_lock(&vm->lock);
+	s = (gpa >> (vm->gpaw - 1)) ? NULL : slot_of(vm, gpa);
+	if (!s || !(s->flags & KVM_MEM_GUEST_MEMFD) || !page_private(s, gpa)) {
+		/* Nothing private backs it (or it is shared now): the VMM must decide. */
+		run->exit_reason = KVM_EXIT_MEMORY_FAULT;
+		mf->flags = KVM_MEMORY_EXIT_FLAG_PRIVATE;
+		mf->gpa = gpa;
+		mf->size = TDX_PAGE_SIZE;
+		ret = -EFAULT;
+		goto out;
+	}
+	slot = gmem_page_slot(vm, s, gpa);
+	if (*slot)
+		goto out;	/* another vCPU faulted it in: enter again */
+	ret = ensure_sept(vm, gpa, NULL);
+	if (ret)
+		goto out;
+	if (tdx_host_alloc_pages(vm->host, 1, 0, slot)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	st = host_tdh_mem_page_aug(vm->host, vm->tdr_pa, gpa, 0, *slot, NULL, NULL);
+	if (st != TDX_SUCCESS) {
+		tdx_host_free_pages(vm->host, *slot, 1);
+		*slot = 0;
+		/* Busy: enter again and fault again; anything else is the VMM's to see. */
+		if (!tdx_status_is_busy(st))
+			ret = kvm_tdx_seamcall_errno(vm, "TDH.MEM.PAGE.AUG", st, NULL);
+	}
+out:
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
 }

@@ -237,3 +237,44 @@ uint64_t host_tdh_phymem_cache_wb(struct tdx_host *host, unsigned int cpu, uint6
 
 	return call(host, cpu, &a);
 }
+
+uint64_t host_tdh_mem_page_aug(struct tdx_host *host, uint64_t tdr, uint64_t gpa, unsigned int level,
+			       uint64_t page, uint64_t *e1, uint64_t *e2)
+{
+	struct tdx_module_args a = { .rax = TDH_MEM_PAGE_AUG, .rcx = gpa | level, .rdx = tdr,
+				     .r8 = page };
+
+	return call_e(host, &a, e1, e2);
+}
+
+uint64_t host_tdh_mem_range_block(struct tdx_host *host, uint64_t tdr, uint64_t gpa,
+				  unsigned int level, uint64_t *e1, uint64_t *e2)
+{
+	struct tdx_module_args a = { .rax = TDH_MEM_RANGE_BLOCK, .rcx = gpa | level, .rdx = tdr };
+
+	return call_e(host, &a, e1, e2);
+}
+
+uint64_t host_tdh_mem_track(struct tdx_host *host, uint64_t tdr)
+{
+	struct tdx_module_args a = { .rax = TDH_MEM_TRACK, .rcx = tdr };
+
+	return call(host, 0, &a);
+}
+
+uint64_t host_tdh_mem_page_remove(struct tdx_host *host, uint64_t tdr, uint64_t gpa,
+				  unsigned int level, uint64_t *e1, uint64_t *e2)
+{
+	struct tdx_module_args a = { .rax = TDH_MEM_PAGE_REMOVE, .rcx = gpa | level, .rdx = tdr };
+
+	return call_e(host, &a, e1, e2);
+}
+
+uint64_t host_tdh_vp_enter(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr,
+			   struct tdx_module_args *io)
+{
+	/* RCX is the TDVPR going in and the exit's RCX coming out; the rest carry GPRs. */
+	io->rax = TDH_VP_ENTER;
+	io->rcx = tdvpr;
+	return tdx_host_seamcall(host, cpu, io);
+}

@@ -15,6 +15,7 @@
 #include <tdx/tdx_types.h>
 
 struct tdx_host;
+struct tdx_module_args;
 
 uint64_t host_tdh_sys_init(struct tdx_host *host);
 uint64_t host_tdh_sys_lp_init(struct tdx_host *host, unsigned int cpu);
@@ -48,6 +49,17 @@ uint64_t host_tdh_vp_addcx(struct tdx_host *host, uint64_t tdvpr, uint64_t page)
 uint64_t host_tdh_vp_init(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr, uint64_t rcx,
 		     uint32_t x2apic_id);
 uint64_t host_tdh_vp_flush(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr);
+/* @io: the host's GPR values in (after a TDVMCALL exit), the TD exit's registers out. */
+uint64_t host_tdh_vp_enter(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr,
+			   struct tdx_module_args *io);
+
+uint64_t host_tdh_mem_page_aug(struct tdx_host *host, uint64_t tdr, uint64_t gpa, unsigned int level,
+			       uint64_t page, uint64_t *e1, uint64_t *e2);
+uint64_t host_tdh_mem_range_block(struct tdx_host *host, uint64_t tdr, uint64_t gpa,
+				  unsigned int level, uint64_t *e1, uint64_t *e2);
+uint64_t host_tdh_mem_track(struct tdx_host *host, uint64_t tdr);
+uint64_t host_tdh_mem_page_remove(struct tdx_host *host, uint64_t tdr, uint64_t gpa,
+				  unsigned int level, uint64_t *e1, uint64_t *e2);
 
 uint64_t host_tdh_phymem_page_rdmd(struct tdx_host *host, uint64_t page, uint64_t *type,
 			      uint64_t *owner);

@@ -154,6 +154,9 @@ long kvm_tdx_vcpu_ioctl(struct kvm_tdx_vcpu *vcpu, unsigned long req, void *arg)
 	struct kvm_tdx_cmd *cmd = arg;
 	long ret;
 
+	/* KVM_RUN takes no VM lock: the vCPUs of a TD run at the same time. */
+	if (req == KVM_RUN)
+		return kvm_tdx_vcpu_run(vcpu);
 	if (req != KVM_MEMORY_ENCRYPT_OP)
 		return -ENOTTY;
 	if (!cmd || cmd->hw_error)

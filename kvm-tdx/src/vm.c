@@ -282,6 +282,9 @@ static int tdx_td_init(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 	vm->attributes = init->attributes;
 	vm->xfam = init->xfam;
 	vm->gpaw = gpaw;
+	/* The VMM's CPUID list answers the TD's TDVMCALL<CPUID> (run.c). */
+	vm->nr_cpuid = init->cpuid.nent < KVM_TDX_MAX_CPUID ? init->cpuid.nent : KVM_TDX_MAX_CPUID;
+	memcpy(vm->cpuid, init->cpuid.entries, vm->nr_cpuid * sizeof(vm->cpuid[0]));
 	vm->state = TD_STATE_INITIALIZED;
 out:
 	/* A TD left half built stays for teardown, which reclaims what exists. */
@@ -303,7 +306,8 @@ static int tdx_td_finalize(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 	if (st != TDX_SUCCESS)
 		return kvm_tdx_seamcall_errno(vm, "TDH.MR.FINALIZE", st, cmd);
 	vm->state = TD_STATE_RUNNABLE;
-	return 0;
+	/* From now on the TD can touch shared memory: hand the shared EPT down. */
+	return kvm_tdx_shared_ept_sync_all(vm);
 }
 
 static long memory_encrypt_op(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
@@ -444,8 +448,10 @@ void kvm_tdx_destroy_vm(struct kvm_tdx_vm *vm)
 			tdx_host_hkid_free(vm->host, vm->hkid);
 	}
 	kvm_tdx_mem_free(vm);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		free(vm->vcpus[i]->run);
 		free(vm->vcpus[i]);
+	}
 	pthread_mutex_unlock(&vm->lock);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
