@@ -52,6 +52,12 @@ int kvm_tdx_create_vcpu(struct kvm_tdx_vm *vm, unsigned long id, struct kvm_tdx_
  */
 long kvm_tdx_vcpu_ioctl(struct kvm_tdx_vcpu *vcpu, unsigned long req, void *arg);
 
+/**
+ * kvm_tdx_vcpu_kick() - what a signal to a vCPU thread does in KVM: with
+ * run->immediate_exit set, a KVM_RUN in progress returns -EINTR
+ * (KVM_EXIT_INTR) at its next exit, which the kick forces.
+ */
+int kvm_tdx_vcpu_kick(struct kvm_tdx_vcpu *vcpu);
 /** kvm_tdx_vcpu_run_page() - the vCPU's struct kvm_run (what mmap() of a vCPU fd gives). */
 struct kvm_run *kvm_tdx_vcpu_run_page(struct kvm_tdx_vcpu *vcpu);
 /* The exit payloads Debian's struct kvm_run has no member for. */

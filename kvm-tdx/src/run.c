@@ -20,6 +20,7 @@
 #include <tdx/tdx_tdcall.h>
 
 #include "kvm_tdx_internal.h"
+#include "platform.h"
 #include "tdh.h"
 
 #define KVM_TDX_PIO_OFFSET	4096
@@ -369,4 +370,13 @@ int kvm_tdx_vcpu_run(struct kvm_tdx_vcpu *v)
 		if (ret < 0)
 			return ret;
 	}
+}
+
+int kvm_tdx_vcpu_kick(struct kvm_tdx_vcpu *v)
+{
+	/* An IPI to the vCPU's LP; run->immediate_exit says the VMM wants it back. */
+	if (v->last_cpu < 0)
+		return -EINVAL;
+	platform_lp_kick(v->vm->host->plat, (unsigned int)v->last_cpu);
+	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <tdx/kvm_tdx_uapi.h>
@@ -23,6 +24,7 @@
 #include <tdx/tdx_tdcall.h>
 
 #include "guest_paths.h"
+#include "platform.h"
 #include "pmem.h"
 #include "td_fixture.h"
 #include "tdx_host.h"
@@ -30,6 +32,7 @@
 #define STEP_DONE	0xFF
 #define MAX_VCPUS	TDF_MAX_VCPUS
 #define TD_ATTR_SEPT_VE_DISABLE	TDF_TD_ATTR_SEPT_VE_DISABLE
+#define TD_FATAL	0x8010000000000001ULL	/* TDR.FATAL (4.6) */
 
 static void test_vp_info(void **state)
 {
@@ -214,6 +217,63 @@ static void test_tdcall_ud_without_handler_faults(void **state)
 	assert_int_equal(enter(t, 0, &a), TDX_VCPU_STATE_INCORRECT);
 }
 
+static void test_host_write_poisons_td_page_machine_check(void **state)
+{
+	struct tdrun *t = *state = td_start(GUEST_IMAGE_VP_INFO, 1, TD_ATTR_SEPT_VE_DISABLE);
+	/* The page under the guest's stack top (0x1F0000): touched by every report. */
+	uint64_t hpa = kvm_tdx_vm_private_pa(t->vm, 0x1EF000);
+	const uint64_t junk = 0x4141414141414141ULL;
+	struct tdx_module_args a = { 0 };
+
+	expect_report(t, 0, 1, NULL);
+	assert_int_not_equal(hpa, 0);
+	/* The host writes the TD's page through the host view: the line is poisoned. */
+	assert_int_equal(pmem_host_write(t->boot.m->plat, hpa + 0xFC0, &junk, sizeof(junk)), 0);
+	/* The guest's next touch is a machine check; the TD is lost, the host told. */
+	assert_int_equal(enter(t, 0, &a), TDX_NON_RECOVERABLE_TD);
+	assert_int_equal(a.r9, (1U << 31) | (3U << 8) | X86_VECTOR_MC);
+	a = (struct tdx_module_args){ .rax = TDH_MNG_RD, .rcx = t->tdr, .rdx = TD_FATAL };
+	assert_int_equal(tdf_seamcall(t, 0, &a), TDX_SUCCESS);
+	assert_int_equal(a.r8, 1);
+	a = (struct tdx_module_args){ 0 };
+	assert_int_equal(enter(t, 0, &a), TDX_TD_FATAL);
+}
+
+struct kicker {
+	struct tdrun *t;
+	unsigned int cpu;
+};
+
+static void *kick_later(void *p)
+{
+	struct kicker *k = p;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	platform_lp_kick(k->t->boot.m->plat, k->cpu);
+	return NULL;
+}
+
+static void test_host_preemption_exits_spinning_td(void **state)
+{
+	struct tdrun *t = *state = td_start(GUEST_IMAGE_SPIN, 1, TD_ATTR_SEPT_VE_DISABLE);
+	struct tdx_module_args a;
+	struct kicker k = { t, 0 };
+	pthread_t th;
+
+	expect_report(t, 0, 1, NULL);
+	k.cpu = (unsigned int)kvm_tdx_vcpu_cpu(t->vcpu[0]);
+	/* Twice: the guest never exits by itself; each kick is one external-interrupt exit. */
+	for (unsigned int i = 0; i < 2; i++) {
+		a = (struct tdx_module_args){ 0 };
+		assert_int_equal(pthread_create(&th, NULL, kick_later, &k), 0);
+		assert_int_equal(enter(t, 0, &a), TDX_SUCCESS | EXIT_REASON_EXTERNAL_INTERRUPT);
+		pthread_join(th, NULL);
+		/* Nothing of the guest's state reaches the host. */
+		assert_int_equal(a.rcx | a.rdx | a.r8 | a.r10 | a.r11 | a.r12 | a.rbx | a.rsi | a.rdi, 0);
+	}
+}
+
 struct smp_arg {
 	struct tdrun *t;
 	unsigned int i;
@@ -269,6 +329,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_doorbell_path, td_stop),
 		cmocka_unit_test_teardown(test_tdcall_ud_without_handler_faults, td_stop),
 		cmocka_unit_test_teardown(test_smp_concurrent_tdcalls, td_stop),
+		cmocka_unit_test_teardown(test_host_write_poisons_td_page_machine_check, td_stop),
+		cmocka_unit_test_teardown(test_host_preemption_exits_spinning_td, td_stop),
 	};
 
 	return cmocka_run_group_tests_name("TD execution", tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 #include "module.h"
 #include "shared_ept.h"
+#include "tdh_vp.h"
 #include "td.h"
 #include "vcpu.h"
 #include "mktme.h"
@@ -29,6 +30,16 @@ int tdx_module_create(const struct tdx_module_boot *boot, struct tdx_module **ou
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&mod->sys_lock, NULL);
+	pthread_mutex_init(&mod->running_lock, NULL);
+	mod->running = calloc(mod->nr_lps ? mod->nr_lps : 1, sizeof(*mod->running));
+	mod->kick_pending = calloc(mod->nr_lps ? mod->nr_lps : 1, sizeof(bool));
+	if (!mod->running || !mod->kick_pending) {
+		free(mod->running);
+		free(mod->kick_pending);
+		free(mod->lp_init_done);
+		free(mod);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&mod->td_list_lock, NULL);
 	for (unsigned int i = 0; i < TDX_ARRAY_SIZE(mod->page_locks); i++)
 		pthread_mutex_init(&mod->page_locks[i], NULL);
@@ -48,6 +59,7 @@ int tdx_module_create(const struct tdx_module_boot *boot, struct tdx_module **ou
 		sys_state_transition(mod, SYSINIT_DONE);
 	}
 	shared_ept_register(mod);
+	vp_enter_register(mod);
 	*out = mod;
 	return 0;
 }
@@ -57,10 +69,13 @@ void tdx_module_destroy(struct tdx_module *mod)
 	if (!mod)
 		return;
 	shared_ept_unregister(mod);
+	vp_enter_unregister(mod);
 	vcpu_module_exit(mod);
 	while (mod->tds)
 		td_free(mod, mod->tds);
 	pthread_mutex_destroy(&mod->sys_lock);
+	free(mod->running);
+	free(mod->kick_pending);
 	free(mod->lp_init_done);
 	free(mod);
 }

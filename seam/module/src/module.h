@@ -12,6 +12,8 @@
 #include <tdx/tdx_status.h>
 
 #include "sys_state.h"
+
+struct td_vcpu;
 #include "tdx_module.h"
 
 struct tdx_module {
@@ -46,6 +48,11 @@ struct tdx_module {
 	pthread_mutex_t page_locks[1024];
 	bool page_locked[1024];
 	struct vcpu_registry *vcpus;	/* vCPUs by TDVPR PA (vcpu.c) */
+
+	/* The TD vCPU running on each LP, for host preemption (tdh_vp_enter.c). */
+	pthread_mutex_t running_lock;
+	struct td_vcpu **running;
+	bool *kick_pending;		/* a kick came while nothing ran there */
 
 	/* Handoff data written by SYS.SHUTDOWN for a runtime update. */
 	bool handoff_valid;

@@ -85,14 +85,32 @@ static int shared_ept_map(void *ctx, uint64_t tdr_pa, uint64_t gpa, void *hva, u
 	return ret;
 }
 
+/*
+ * A host write poisoned TD-owned lines: whichever TD maps those pages
+ * loses the mapping, so its next touch exits and becomes a machine check
+ * (tdh_vp_enter.c).  The list lock keeps every engine alive meanwhile.
+ */
+static void poisoned(void *ctx, uint64_t pa, uint64_t len)
+{
+	struct tdx_module *mod = ctx;
+
+	pthread_mutex_lock(&mod->td_list_lock);
+	for (struct td *td = mod->tds; td; td = td->next)
+		if (td->engine)
+			td_vm_unmap_hpa(td->engine, pa, len);
+	pthread_mutex_unlock(&mod->td_list_lock);
+}
+
 void shared_ept_register(struct tdx_module *mod)
 {
 	platform_set_shared_ept_handler(mod->plat, shared_ept_map, mod);
+	platform_set_poison_handler(mod->plat, poisoned, mod);
 }
 
 void shared_ept_unregister(struct tdx_module *mod)
 {
 	platform_set_shared_ept_handler(mod->plat, NULL, mod);
+	platform_set_poison_handler(mod->plat, NULL, mod);
 }
 
 int shared_ept_replay(struct td *td)

@@ -34,6 +34,45 @@
 #define INTR_INFO_VALID		TDX_BIT(31)
 #define INTR_TYPE_HW_EXCEPTION	(3U << 8)
 
+/* Which engine vCPU LP @lp runs, so that platform_lp_kick() can preempt it. */
+static void running_set(struct tdx_module *mod, struct plat_lp *lp, struct td_vcpu *ev)
+{
+	unsigned int i = lp_index(lp);
+
+	if (i >= mod->nr_lps)
+		return;
+	pthread_mutex_lock(&mod->running_lock);
+	mod->running[i] = ev;
+	/* A kick that came just before the entry still preempts it. */
+	if (ev && mod->kick_pending[i])
+		td_vcpu_kick(ev);
+	mod->kick_pending[i] = false;
+	pthread_mutex_unlock(&mod->running_lock);
+}
+
+/* The host interrupts LP @i: the TD vCPU there exits (external interrupt). */
+static void lp_kicked(void *ctx, unsigned int i)
+{
+	struct tdx_module *mod = ctx;
+
+	pthread_mutex_lock(&mod->running_lock);
+	if (i < mod->nr_lps && mod->running[i])
+		td_vcpu_kick(mod->running[i]);
+	else if (i < mod->nr_lps)
+		mod->kick_pending[i] = true;
+	pthread_mutex_unlock(&mod->running_lock);
+}
+
+void vp_enter_register(struct tdx_module *mod)
+{
+	platform_set_lp_kick_handler(mod->plat, lp_kicked, mod);
+}
+
+void vp_enter_unregister(struct tdx_module *mod)
+{
+	platform_set_lp_kick_handler(mod->plat, NULL, mod);
+}
+
 /* Make the TD's KVM VM and this vCPU's KVM vCPU on first use (TD lock held). */
 static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 				   struct vcpu *v)
@@ -180,9 +219,15 @@ static enum loop_next handle_mmio(struct tdx_module *mod, struct plat_lp *lp, st
 		td_exit_ept_violation(exit, gpa, qual, TDX_EEQ_NONE);
 	} else if (st == TDX_SUCCESS && sept_state(ref.entry) == SEPT_MAPPED) {
 		uint64_t size = sept_level_size(ref.level), base = gpa & ~(size - 1);
-		uint64_t hpa = ref.entry & SEPT_PA_MASK;
+		uint64_t page = (ref.entry & SEPT_PA_MASK) + ((gpa & ~0xFFFULL) - base);
 
-		if (platform_dram_line_poisoned(mod->plat, hpa + (gpa - base), 1)) {
+		/*
+		 * A MAPPED page the engine does not map: a demoted leaf (map it
+		 * again), or a page a host write poisoned (td_vm_unmap_hpa()).
+		 * Poison is judged per 4 KiB page: any bad line makes the touch
+		 * a machine check.
+		 */
+		if (platform_dram_line_poisoned(mod->plat, page, TDX_PAGE_SIZE)) {
 			/* A host write poisoned it: a machine check, and the TD is lost. */
 			td->fatal = true;
 			exit->status = TDX_NON_RECOVERABLE_TD;
@@ -190,8 +235,7 @@ static enum loop_next handle_mmio(struct tdx_module *mod, struct plat_lp *lp, st
 			exit->intr_info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
 					  X86_VECTOR_MC;
 		} else {
-			/* MAPPED but not in the engine yet (a demoted leaf): map it. */
-			*err = td_vm_map_private(td->engine, base, hpa, size);
+			*err = td_vm_map_private(td->engine, gpa & ~0xFFFULL, page, TDX_PAGE_SIZE);
 			next = LOOP_RESUME;
 		}
 	} else if (st == TDX_SUCCESS && sept_state(ref.entry) == SEPT_PENDING &&
@@ -323,6 +367,7 @@ tdx_status_t tdh_vp_enter(struct tdx_module *mod, struct plat_lp *lp,
 	vcpu_state_transition(v, VCPU_ACTIVE);
 	td_unlock(td);
 
+	running_set(mod, lp, v->engine);
 	while (next == LOOP_RESUME && !err) {
 		struct td_vcpu_exit e;
 
@@ -330,6 +375,7 @@ tdx_status_t tdh_vp_enter(struct tdx_module *mod, struct plat_lp *lp,
 		if (!err)
 			next = handle_exit(mod, lp, td, v, &e, &exit, &err);
 	}
+	running_set(mod, lp, NULL);
 	if (err)
 		exit = (struct td_exit_info){ .status = TDX_NON_RECOVERABLE_VCPU };
 	if (exit.tdvmcall)

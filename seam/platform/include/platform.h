@@ -195,6 +195,23 @@ int platform_shared_ept_map(struct platform *plat, uint64_t tdr_pa, uint64_t gpa
 /* SEAM side: the module installs its handler; @fn NULL removes it if @ctx installed it. */
 void platform_set_shared_ept_handler(struct platform *plat, shared_ept_fn fn, void *ctx);
 
+/*
+ * Poison notification: a host write has poisoned TD-owned lines in
+ * [@pa, +@len).  The module registers a handler so that the TD's vCPU
+ * engine stops mapping those pages (the next touch is a machine check).
+ */
+typedef void (*poison_fn)(void *ctx, uint64_t pa, uint64_t len);
+void platform_set_poison_handler(struct platform *plat, poison_fn fn, void *ctx);
+void platform_poison_notify(struct platform *plat, uint64_t pa, uint64_t len);
+
+/*
+ * An interrupt for LP @lp (the host preempting whatever runs there): the
+ * module's handler makes a TD vCPU running on that LP exit to the host.
+ */
+typedef void (*lp_kick_fn)(void *ctx, unsigned int lp);
+void platform_set_lp_kick_handler(struct platform *plat, lp_kick_fn fn, void *ctx);
+void platform_lp_kick(struct platform *plat, unsigned int lp);
+
 /* SEAMEXTEND: anyone may read it; only SEAM or ACM code may write it. */
 void platform_seamextend_read(const struct platform *plat, struct seamextend *out);
 int platform_seamextend_write(struct plat_lp *lp, const struct seamextend *val);

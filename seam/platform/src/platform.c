@@ -380,3 +380,39 @@ void platform_set_shared_ept_handler(struct platform *plat, shared_ept_fn fn, vo
 	}
 	pthread_rwlock_unlock(&plat->shared_ept_lock);
 }
+
+void platform_set_poison_handler(struct platform *plat, poison_fn fn, void *ctx)
+{
+	pthread_rwlock_wrlock(&plat->shared_ept_lock);
+	if (fn || plat->poison_ctx == ctx) {
+		plat->poison = fn;
+		plat->poison_ctx = fn ? ctx : NULL;
+	}
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
+}
+
+void platform_poison_notify(struct platform *plat, uint64_t pa, uint64_t len)
+{
+	pthread_rwlock_rdlock(&plat->shared_ept_lock);
+	if (plat->poison)
+		plat->poison(plat->poison_ctx, pa, len);
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
+}
+
+void platform_set_lp_kick_handler(struct platform *plat, lp_kick_fn fn, void *ctx)
+{
+	pthread_rwlock_wrlock(&plat->shared_ept_lock);
+	if (fn || plat->lp_kick_ctx == ctx) {
+		plat->lp_kick = fn;
+		plat->lp_kick_ctx = fn ? ctx : NULL;
+	}
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
+}
+
+void platform_lp_kick(struct platform *plat, unsigned int lp)
+{
+	pthread_rwlock_rdlock(&plat->shared_ept_lock);
+	if (plat->lp_kick && lp < plat->nr_lps)
+		plat->lp_kick(plat->lp_kick_ctx, lp);
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
+}

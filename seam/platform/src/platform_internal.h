@@ -99,6 +99,10 @@ struct platform {
 	pthread_rwlock_t shared_ept_lock;
 	shared_ept_fn shared_ept;
 	void *shared_ept_ctx;
+	poison_fn poison;		/* under shared_ept_lock too */
+	void *poison_ctx;
+	lp_kick_fn lp_kick;		/* and this */
+	void *lp_kick_ctx;
 };
 
 int lp_threads_start(struct platform *plat);

@@ -275,14 +275,33 @@ int pmem_host_movdir64b(struct platform *plat, hpa_t pa, size_t len)
 	return 0;
 }
 
+/* Does the host write [a->pa, +a->len) reach a TD-owned line (and so poison it)? */
+static bool hits_td_line(const struct pmem_access *a)
+{
+	for (uint64_t l = a->pa & ~(uint64_t)(TDX_CACHELINE_SIZE - 1); l < a->pa + a->len;
+	     l += TDX_CACHELINE_SIZE) {
+		struct pmem_line_info li;
+
+		if (!pmem_line_info(a->plat, l, &li) && li.td_owner)
+			return true;
+	}
+	return false;
+}
+
 int pmem_host_write(struct platform *plat, hpa_t pa, const void *buf, size_t len)
 {
 	struct pmem_access a;
 	int ret = access_setup(plat, NULL, pa, len, &a);
+	bool poisons;
 
 	if (ret || !len)
 		return ret;
-	return access_write(&a, buf);
+	poisons = hits_td_line(&a);
+	ret = access_write(&a, buf);
+	/* The poisoned lines' TD must fault on its next touch: tell SEAM. */
+	if (!ret && poisons)
+		platform_poison_notify(plat, a.pa, a.len);
+	return ret;
 }
 
 static int seam_setup(struct plat_lp *lp, hpa_t pa, size_t len, struct pmem_access *a)

@@ -128,6 +128,13 @@ void td_vm_destroy(struct td_vm *vm);
 int td_vm_map_private(struct td_vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size);
 /** td_vm_unmap_private() - [@gpa, +@size) exits as MMIO from now on. */
 int td_vm_unmap_private(struct td_vm *vm, uint64_t gpa, uint64_t size);
+/**
+ * td_vm_unmap_hpa() - unmap whatever private GPA the host pages of
+ * [@hpa, +@size) back (a host write poisoned them): the TD's next touch
+ * exits.  Returns how many pages were unmapped.
+ */
+unsigned int td_vm_unmap_hpa(struct td_vm *vm, uint64_t hpa, uint64_t size);
+
 /* Shared mappings: @slot < TD_VM_MAX_SHARED, one KVM memslot each. */
 #define TD_VM_MAX_SHARED	256
 /** td_vm_map_shared() - host memory @hva at the shared GPA @gpa (@size 0 removes @slot). */

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 
 #include "dram_backing.h"
+#include "pfn_map.h"
 #include "td_vcpu.h"
 
 #define TD_VM_WINDOW		(1ULL << 30)	/* one memslot per GiB of private GPA */
@@ -31,6 +32,8 @@ struct td_vm {
 	unsigned int nr_windows;
 	struct td_vm_window window[TD_VM_MAX_WINDOWS];
 	bool tdcall_ud;			/* platform tdcall-ud: reflect #UD, as some KVMs do */
+	struct pfn_map by_gpa;		/* mapped private pages: GPA page -> host page */
+	struct pfn_map by_hpa;		/* and back */
 };
 
 struct td_vcpu {

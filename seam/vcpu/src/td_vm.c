@@ -90,6 +90,8 @@ void td_vm_destroy(struct td_vm *vm)
 		close(vm->kvm_fd);
 	for (unsigned int i = 0; i < vm->nr_windows; i++)
 		munmap(vm->window[i].hva, TD_VM_WINDOW);
+	pfn_map_free(&vm->by_gpa);
+	pfn_map_free(&vm->by_hpa);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
@@ -134,6 +136,25 @@ static struct td_vm_window *window(struct td_vm *vm, uint64_t gpa, bool create)
 	return w;
 }
 
+/* Record (or, with @hpa ~0, forget) that GPA page @gpa is host page @hpa. */
+static int track(struct td_vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += 4096) {
+		uint64_t g = (gpa + off) >> 12, old;
+
+		if (pfn_map_get(&vm->by_gpa, g, &old)) {
+			pfn_map_del(&vm->by_hpa, old);
+			pfn_map_del(&vm->by_gpa, g);
+		}
+		if (hpa == ~0ULL)
+			continue;
+		if (pfn_map_put(&vm->by_gpa, g, (hpa + off) >> 12) ||
+		    pfn_map_put(&vm->by_hpa, (hpa + off) >> 12, g))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static bool range_ok(const struct td_vm *vm, uint64_t gpa, uint64_t hpa, uint64_t size)
 {
 	return size && !(gpa & 0xFFF) && !(hpa & 0xFFF) && !(size & 0xFFF) &&
@@ -161,6 +182,9 @@ int td_vm_map_private(struct td_vm *vm, uint64_t gpa, uint64_t hpa, uint64_t siz
 			ret = -errno;
 			break;
 		}
+		ret = track(vm, gpa, hpa, n);
+		if (ret)
+			break;
 		gpa += n;
 		hpa += n;
 		size -= n;
@@ -188,6 +212,7 @@ int td_vm_unmap_private(struct td_vm *vm, uint64_t gpa, uint64_t size)
 				ret = -errno;
 				break;
 			}
+			track(vm, gpa, ~0ULL, n);
 		}
 		gpa += n;
 		size -= n;
@@ -208,4 +233,27 @@ int td_vm_map_shared(struct td_vm *vm, unsigned int slot, uint64_t gpa, void *hv
 	ret = set_slot(vm, slot, gpa, size ? hva : NULL, size);
 	pthread_mutex_unlock(&vm->lock);
 	return ret;
+}
+
+unsigned int td_vm_unmap_hpa(struct td_vm *vm, uint64_t hpa, uint64_t size)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&vm->lock);
+	for (uint64_t p = hpa >> 12; p <= (hpa + size - 1) >> 12; p++) {
+		struct td_vm_window *w;
+		uint64_t g;
+
+		if (!pfn_map_get(&vm->by_hpa, p, &g))
+			continue;
+		w = window(vm, g << 12, false);
+		if (w && mmap(w->hva + ((g << 12) - w->gpa), 4096, PROT_NONE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+			      0) != MAP_FAILED) {
+			track(vm, g << 12, ~0ULL, 4096);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return n;
 }
