@@ -3,9 +3,12 @@
  * builds the page tables and IDT, the others wait for it (guest_runtime.S);
  * each runs on its own stack.
  *
- * Each vCPU makes SMP_ITERATIONS TDG.VP.INFO calls and counts those that
+ * vCPU 0 first reports that the tables are up (so a test can enter it
+ * alone first and spare the others a long spin on a busy host).  Then
+ * each vCPU makes SMP_ITERATIONS TDG.VP.INFO calls and counts those that
  * fail or return an R9 other than its own index (RSI at reset).
  *
+ *	0x10: (vCPU 0 only) tables ready
  *	1: vCPU index, mismatches, SMP_ITERATIONS, 0
  *	DONE
  */
@@ -17,6 +20,10 @@
 	.globl	guest_main
 guest_main:
 	movl	%esi, %ebx		/* index, zero-extended */
+	testl	%ebx, %ebx
+	jnz	0f
+	REPORT	0x10
+0:
 	xorl	%edi, %edi		/* mismatches */
 	movl	$SMP_ITERATIONS, %ebp
 1:	movl	$TDG_VP_INFO, %eax

@@ -153,10 +153,11 @@ static int teardown(void **state)
 static bool vmm_exit(struct vmm *m, struct kvm_run *run)
 {
 	struct kvm_tdx_exit *tdx = kvm_tdx_run_tdx(run);
-	uint8_t *pio = (uint8_t *)run + run->io.data_offset;
+	uint8_t *pio;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
+		pio = (uint8_t *)run + run->io.data_offset;
 		m->ios++;
 		assert_int_equal(run->io.count, 1);
 		if (run->io.direction == KVM_EXIT_IO_OUT) {

@@ -68,8 +68,11 @@ void tdx_module_destroy(struct tdx_module *mod)
 {
 	if (!mod)
 		return;
-	shared_ept_unregister(mod);
-	vp_enter_unregister(mod);
+	/*
+	 * No unregistering from the platform: a module is destroyed only
+	 * after the platform (LP threads first), and a retired one lives
+	 * until then, its handlers replaced by its successor's.
+	 */
 	vcpu_module_exit(mod);
 	while (mod->tds)
 		td_free(mod, mod->tds);

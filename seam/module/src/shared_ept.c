@@ -107,11 +107,6 @@ void shared_ept_register(struct tdx_module *mod)
 	platform_set_poison_handler(mod->plat, poisoned, mod);
 }
 
-void shared_ept_unregister(struct tdx_module *mod)
-{
-	platform_set_shared_ept_handler(mod->plat, NULL, mod);
-	platform_set_poison_handler(mod->plat, NULL, mod);
-}
 
 int shared_ept_replay(struct td *td)
 {

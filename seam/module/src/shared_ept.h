@@ -6,7 +6,6 @@ struct tdx_module;
 struct td;
 
 void shared_ept_register(struct tdx_module *mod);
-void shared_ept_unregister(struct tdx_module *mod);
 /** shared_ept_replay() - give a TD's new engine every shared range (TD locked). */
 int shared_ept_replay(struct td *td);
 

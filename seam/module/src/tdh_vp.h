@@ -15,6 +15,5 @@ SEAMCALL_HANDLER(tdh_vp_flush);
 SEAMCALL_HANDLER(tdh_vp_enter);	/* tdh_vp_enter.c */
 /* Host preemption: platform_lp_kick() makes the TD vCPU on that LP exit. */
 void vp_enter_register(struct tdx_module *mod);
-void vp_enter_unregister(struct tdx_module *mod);
 
 #endif /* TDX_MODULE_TDH_VP_H */

@@ -68,10 +68,6 @@ void vp_enter_register(struct tdx_module *mod)
 	platform_set_lp_kick_handler(mod->plat, lp_kicked, mod);
 }
 
-void vp_enter_unregister(struct tdx_module *mod)
-{
-	platform_set_lp_kick_handler(mod->plat, NULL, mod);
-}
 
 /* Make the TD's KVM VM and this vCPU's KVM vCPU on first use (TD lock held). */
 static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
