@@ -12,11 +12,13 @@
  *	HLT				-> #VE, then 3: 3, 3
  *	read a byte at GPA 0x800000	-> #VE, then 4: 4, 4
  *	(the host AUGed 0x800000 but the guest never accepted it: PENDING)
+ *	read 4 bytes at the shared GPA 1 << 47 | 0x1000 (no host memory)
+ *					-> #VE, then 5: 5, 5
  *	DONE
  *
  * An EPT-violation #VE has no valid instruction length, so the handler
- * knows the one instruction that may raise it (ve_pending_touch) and
- * resumes after it; any other EPT violation, a zero length or a failed
+ * knows the two instructions that may raise it (ve_pending_touch,
+ * ve_mmio_touch) and resumes after them; any other EPT violation, a zero length or a failed
  * VEINFO.GET reports GUEST_STEP_FAULT (vector 20) and halts.
  */
 #include "guest.h"
@@ -50,6 +52,14 @@ ve_pending_touch:
 ve_pending_touch_end:
 	movl	VE_COUNT, %eax
 	REPORT	4, $4, %rax
+
+	/* MMIO: a read of a shared GPA no host memory backs. */
+	.globl	ve_mmio_touch
+ve_mmio_touch:
+	movl	GUEST_SHARED_VA + 0x1000, %eax
+ve_mmio_touch_end:
+	movl	VE_COUNT, %eax
+	REPORT	5, $5, %rax
 	DONE
 
 /*
@@ -89,8 +99,14 @@ ve_handler:
 
 	leaq	ve_pending_touch(%rip), %rax
 	cmpq	%rax, VE_FRAME_RIP
-	jne	.Lve_fault_reason
+	jne	1f
 	leaq	ve_pending_touch_end(%rip), %rax
+	movq	%rax, VE_FRAME_RIP
+	jmp	.Lve_return
+1:	leaq	ve_mmio_touch(%rip), %rax
+	cmpq	%rax, VE_FRAME_RIP
+	jne	.Lve_fault_reason
+	leaq	ve_mmio_touch_end(%rip), %rax
 	movq	%rax, VE_FRAME_RIP
 	jmp	.Lve_return
 

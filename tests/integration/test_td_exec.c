@@ -147,6 +147,10 @@ static void test_ve_io_hlt_pending(void **state)
 	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_READ, 0x800000, 0);
 	expect_report(t, 0, 4, r);
 	assert_int_equal(r[1], 4);
+	/* MMIO to a shared GPA the host backs with nothing: #VE, the TD emulates it. */
+	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_READ, (1ULL << 47) | 0x1000, 0);
+	expect_report(t, 0, 5, r);
+	assert_int_equal(r[1], 5);
 	expect_report(t, 0, STEP_DONE, NULL);
 }
 
