@@ -179,6 +179,11 @@ int td_stop(void **state)
 	return 0;
 }
 
+void tdf_private_range(struct tdrun *t, uint32_t slot, uint64_t gpa, uint64_t pages)
+{
+	private_range(t->vm, slot, gpa, pages);
+}
+
 uint64_t tdf_seamcall(struct tdrun *t, unsigned int cpu, struct tdx_module_args *a)
 {
 	return tdx_host_seamcall(t->host, cpu, a);

@@ -2,7 +2,8 @@
  * A TD running a guest program from tests/guest on the host's /dev/kvm,
  * for tests and benchmarks: boot the emulated host, build the TD through
  * KVM's TDX API (image at GUEST_LOAD_GPA, measured; 2 MiB of zeroed RAM at
- * 0; 16 MiB of private GPA for AUG), then drive it with raw TDH.VP.ENTER.
+ * 0; 16 MiB of private GPA for AUG, more with tdf_private_range()), then
+ * drive it with raw TDH.VP.ENTER.
  * Guest reports arrive as vendor TDVMCALLs (guest_protocol.h).
  */
 #ifndef TDX_TD_FIXTURE_H
@@ -43,6 +44,12 @@ struct tdrun *td_start(const char *image, unsigned int nr_vcpus, uint64_t attrib
 /** td_stop() - a cmocka teardown: tear the TD and the host down. */
 int td_stop(void **state);
 
+/**
+ * tdf_private_range() - @pages more private GPA at @gpa for AUG: a new
+ * guest_memfd in memslot @slot (td_start() uses slots 0 and 1), made
+ * private.  Fails the test on error.
+ */
+void tdf_private_range(struct tdrun *t, uint32_t slot, uint64_t gpa, uint64_t pages);
 uint64_t tdf_seamcall(struct tdrun *t, unsigned int cpu, struct tdx_module_args *a);
 /** tdf_host_pages() - @n host pages aligned to @align (4 KiB or 2 MiB). */
 uint64_t tdf_host_pages(struct tdrun *t, uint64_t n, uint64_t align);
