@@ -132,6 +132,13 @@ TDX_STATIC_ASSERT(__builtin_offsetof(struct tdsysinfo_struct, cpuid_configs) == 
 #define TDX_TD_ATTR_KL			TDX_BIT(31)
 #define TDX_TD_ATTR_PERFMON		TDX_BIT(63)
 
+/* TDCS.TD_CTLS bits (reference tdx-abi.md 2.2, 4.2); 1.5 lets the guest write bit 0. */
+#define TDX_TD_CTLS_PENDING_VE_DISABLE	TDX_BIT(0)
+#define TDX_TD_CTLS_ENUM_TOPOLOGY	TDX_BIT(1)
+#define TDX_TD_CTLS_VIRT_CPUID2		TDX_BIT(2)
+#define TDX_TD_CTLS_REDUCE_VE		TDX_BIT(3)
+#define TDX_TD_CTLS_LOCK		TDX_BIT(63)
+
 struct td_params {
 	uint64_t attributes;
 	uint64_t xfam;

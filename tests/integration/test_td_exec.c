@@ -46,7 +46,7 @@ static void test_vp_info(void **state)
 	assert_int_equal(r[3], 0);				/* R9: vCPU index */
 	expect_report(t, 0, 2, r);
 	assert_int_equal(r[0], TDX_SUCCESS);
-	assert_int_equal(r[1], 0);				/* R10 */
+	assert_int_equal(r[1], 1);				/* R10: SYS.RD/RDALL */
 	assert_int_equal(r[2], 0);				/* R11 */
 	assert_int_equal(r[3], 0);				/* RSI at reset: index */
 	/* Reference 6.1: RBX = GPAW, RCX = R8 = INIT_VCPU's value, CR4 as the guest reads it. */

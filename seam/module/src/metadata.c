@@ -3,6 +3,8 @@
  * CMR_BASE, CMR_SIZE, CPUID_CONFIG_*) are addressed by base field code
  * plus the element index.
  */
+#include <string.h>
+
 #include "metadata.h"
 #include "module.h"
 #include "platform.h"
@@ -169,6 +171,11 @@ bool md_field_id_valid(uint64_t id)
 		       MD_FIELD_ID_LAST_FIELD));
 }
 
+bool md_field_id_is_null(uint64_t id)
+{
+	return (id | MD_FIELD_ID_CONTEXT_CODE) == MD_FIELD_ID_NONE;
+}
+
 uint64_t md_sys_first(void)
 {
 	return sys_fields[0].id;
@@ -197,4 +204,47 @@ tdx_status_t md_sys_read(const struct tdx_module *mod, uint64_t field_id, uint64
 		return TDX_SUCCESS;
 	}
 	return TDX_METADATA_FIELD_ID_INCORRECT;
+}
+
+/*
+ * The list: an 8-byte header, then one sequence per field (a field id
+ * whose LAST_ELEMENT_IN_FIELD gives the element count, up to 16)
+ * followed by each element as 8 bytes.  tdx-emu writes every element as
+ * a 64-bit value.
+ */
+tdx_status_t md_sys_list(const struct tdx_module *mod, uint64_t first_id,
+			 uint64_t page[TDX_PAGE_SIZE / 8], uint64_t *next_id)
+{
+	struct md_list_header *hdr = (void *)page;
+	unsigned int pos = 1, nseq = 0;
+	uint64_t id = first_id, value, next;
+
+	if (md_sys_read(mod, id, &value, &next) != TDX_SUCCESS)
+		return TDX_METADATA_FIELD_ID_INCORRECT;
+	memset(page, 0, TDX_PAGE_SIZE);
+	while (id != MD_FIELD_ID_NONE) {
+		uint64_t vals[16];
+		unsigned int n = 0;
+		uint64_t seq_id = id;
+
+		/* Gather consecutive elements of one field. */
+		do {
+			md_sys_read(mod, id, &vals[n++], &next);
+			id = next;
+		} while (n < 16 && id != MD_FIELD_ID_NONE && md_sys_same_field(seq_id, id) &&
+			 MD_FIELD_ID_KEY(id) == MD_FIELD_ID_KEY(seq_id) + n);
+		if (pos + 1 + n > TDX_PAGE_SIZE / 8) {
+			id = seq_id;
+			break;
+		}
+		page[pos++] = (seq_id & ~MD_FIELD_ID_LAST_ELEMENT) |
+			      TDX_FIELD_PREP(MD_FIELD_ID_LAST_ELEMENT, n - 1);
+		memcpy(&page[pos], vals, n * sizeof(uint64_t));
+		pos += n;
+		nseq++;
+	}
+	hdr->list_buff_size = (uint16_t)(pos * 8);
+	hdr->num_sequences = (uint16_t)nseq;
+	*next_id = id;
+	return TDX_SUCCESS;
 }

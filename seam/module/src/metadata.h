@@ -48,4 +48,20 @@ bool md_cpuid_config_leaf(unsigned int i, uint32_t *leaf, uint32_t *subleaf);
 /** md_field_id_valid() - reserved bits clear, LAST_ELEMENT/LAST_FIELD 0. */
 bool md_field_id_valid(uint64_t field_id);
 
+/**
+ * md_field_id_is_null() - all ones but the context: a v1 read's (and
+ * TDG.SYS.RD's) request for the first field of the context.
+ */
+bool md_field_id_is_null(uint64_t field_id);
+
+/**
+ * md_sys_list() - the metadata list (TDH.SYS.RDALL / TDG.SYS.RDALL) of the
+ * SYS fields from @first_id on, as many as fit in @page, and in @next_id
+ * the field to continue with (MD_FIELD_ID_NONE when all fitted).  Returns
+ * TDX_SUCCESS, or TDX_METADATA_FIELD_ID_INCORRECT when @first_id is not a
+ * SYS field (nothing written).
+ */
+tdx_status_t md_sys_list(const struct tdx_module *mod, uint64_t first_id,
+			 uint64_t page[TDX_PAGE_SIZE / 8], uint64_t *next_id);
+
 #endif /* TDX_MODULE_METADATA_H */

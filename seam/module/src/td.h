@@ -106,6 +106,13 @@ struct td {
 		uint64_t size;		/* 0: unused */
 		uint8_t *hva;
 	} shared[TD_MAX_SHARED];
+
+	/*
+	 * TDCS.TD_CTLS (reference 4.2): bit 0 PENDING_VE_DISABLE, set at
+	 * MNG.INIT from ATTRIBUTES.SEPT_VE_DISABLE, then the guest's to
+	 * change (TDG.VM.WR).  The #VE path still reads the attribute.
+	 */
+	uint64_t td_ctls;
 };
 
 /* td.c */

@@ -9,6 +9,7 @@
 #ifndef TDX_MODULE_TDCALL_H
 #define TDX_MODULE_TDCALL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <tdx/tdx_tdcall.h>
@@ -53,12 +54,22 @@ enum tdcall_action tdcall_dispatch(struct tdcall_ctx *c);
 enum tdcall_action tdg_vp_vmcall(struct tdcall_ctx *c);
 enum tdcall_action tdg_vp_info(struct tdcall_ctx *c);
 enum tdcall_action tdg_vp_veinfo_get(struct tdcall_ctx *c);
+enum tdcall_action tdg_vp_cpuidve_set(struct tdcall_ctx *c);
+enum tdcall_action tdg_vp_rd(struct tdcall_ctx *c);
+enum tdcall_action tdg_vp_wr(struct tdcall_ctx *c);
 
 /* tdg_mem.c */
 enum tdcall_action tdg_mem_page_accept(struct tdcall_ctx *c);
 
 /* tdg_mr.c */
 enum tdcall_action tdg_mr_rtmr_extend(struct tdcall_ctx *c);
+enum tdcall_action tdg_mr_report(struct tdcall_ctx *c);
+
+/* tdg_vm.c: TD-scope and global metadata as the guest sees it. */
+enum tdcall_action tdg_vm_rd(struct tdcall_ctx *c);
+enum tdcall_action tdg_vm_wr(struct tdcall_ctx *c);
+enum tdcall_action tdg_sys_rd(struct tdcall_ctx *c);
+enum tdcall_action tdg_sys_rdall(struct tdcall_ctx *c);
 
 /* Shared by the handlers and the run loop. */
 static inline unsigned int td_gpaw(const struct td *td)
@@ -73,5 +84,22 @@ static inline uint64_t td_shared_bit(const struct td *td)
 
 /* An EPT-violation TD exit at @gpa (reference 1.4 (a)). */
 void td_exit_ept_violation(struct td_exit_info *e, uint64_t gpa, uint64_t qual, uint64_t eeq);
+
+/**
+ * tdg_private_operand() - the host PA (KeyID bits clear) behind a guest
+ * memory operand: @gpa must be @align-aligned (at most 4 KiB, so the
+ * operand never crosses a page), private (below the shared bit) and in a
+ * MAPPED page.  Otherwise TDX_OPERAND_INVALID blaming @operand, or
+ * TDX_NON_RECOVERABLE_TD_CORRUPTED_MD when the SEPT is damaged.
+ */
+tdx_status_t tdg_private_operand(struct tdcall_ctx *c, uint64_t gpa, uint64_t align,
+				 uint32_t operand, uint64_t *pa);
+
+/**
+ * tdg_private_write() - write @len bytes at @pa (from tdg_private_operand())
+ * under the TD's key.  A failed write loses the TD's memory: the TD turns
+ * fatal and TDX_NON_RECOVERABLE_TD_CORRUPTED_MD is returned.
+ */
+tdx_status_t tdg_private_write(struct tdcall_ctx *c, uint64_t pa, const void *buf, size_t len);
 
 #endif /* TDX_MODULE_TDCALL_H */

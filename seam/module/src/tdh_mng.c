@@ -281,6 +281,8 @@ tdx_status_t tdh_mng_init(struct tdx_module *mod, struct plat_lp *lp,
 	td->eptp = p.eptp_controls;
 	td->config_flags = p.config_flags;
 	td->tsc_frequency = p.tsc_frequency;
+	td->td_ctls = (p.attributes & TDX_TD_ATTR_SEPT_VE_DISABLE) ?
+		      TDX_TD_CTLS_PENDING_VE_DISABLE : 0;
 	memcpy(td->mrconfigid, p.mrconfigid, 48);
 	memcpy(td->mrowner, p.mrowner, 48);
 	memcpy(td->mrownerconfig, p.mrownerconfig, 48);
@@ -325,6 +327,12 @@ static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
 			return TDX_METADATA_FIELD_NOT_READABLE;
 		*v = td->notify_enables;
 		return TDX_SUCCESS;
+	case MD_FIELD_ID_KEY(MD_TD_TD_CTLS):
+		/* TD_CTLS: the guest's; the host reads it on a debug TD only. */
+		if (!(td->attributes & TDX_TD_ATTR_DEBUG))
+			return TDX_METADATA_FIELD_NOT_READABLE;
+		*v = td->td_ctls;
+		return TDX_SUCCESS;
 	default:
 		break;
 	}
@@ -368,6 +376,13 @@ static tdx_status_t td_field(const struct td *td, uint64_t key, uint64_t *v)
 		}
 	}
 	return TDX_METADATA_FIELD_ID_INCORRECT;
+}
+
+bool tdh_mng_field_exists(const struct td *td, uint64_t field_id)
+{
+	uint64_t v;
+
+	return td_field(td, MD_FIELD_ID_KEY(field_id), &v) != TDX_METADATA_FIELD_ID_INCORRECT;
 }
 
 /* The host-readable TD fields in the order version-1 reads walk them. */
@@ -475,9 +490,9 @@ tdx_status_t tdh_mng_wr(struct tdx_module *mod, struct plat_lp *lp,
 	if (!field) {
 		uint64_t v;
 
-		/* A known but read-only field, or no such field at all. */
-		st = td_field(td, key, &v) == TDX_SUCCESS ? TDX_METADATA_FIELD_NOT_WRITABLE :
-							     TDX_METADATA_FIELD_ID_INCORRECT;
+		/* A known but read-only (or unreadable) field, or no such field at all. */
+		st = td_field(td, key, &v) != TDX_METADATA_FIELD_ID_INCORRECT ?
+		     TDX_METADATA_FIELD_NOT_WRITABLE : TDX_METADATA_FIELD_ID_INCORRECT;
 		st = tdx_status_operand(st, TDX_OPERAND_ID_RDX);
 		goto out;
 	}

@@ -19,4 +19,13 @@ SEAMCALL_HANDLER(tdh_phymem_page_reclaim);
 SEAMCALL_HANDLER(tdh_phymem_page_wbinvd);
 SEAMCALL_HANDLER(tdh_phymem_cache_wb);
 
+struct td;
+
+/**
+ * tdh_mng_field_exists() - is @field_id a TD-scope field the module keeps
+ * (readable by the host or not)?  TDG.VM.RD/WR tell "not readable/writable
+ * by the guest" from "no such field" with it.
+ */
+bool tdh_mng_field_exists(const struct td *td, uint64_t field_id);
+
 #endif /* TDX_MODULE_TDH_MNG_H */

@@ -180,51 +180,19 @@ tdx_status_t tdh_sys_rd(struct tdx_module *mod, struct plat_lp *lp,
 	return TDX_SUCCESS;
 }
 
-/*
- * TDH.SYS.RDALL writes a metadata list: an 8-byte header, then one
- * sequence per field (a field id whose LAST_ELEMENT_IN_FIELD gives the
- * element count, up to 16) followed by each element as 8 bytes.
- * tdx-emu writes every element as a 64-bit value.
- */
+/* TDH.SYS.RDALL writes a metadata list (md_sys_list()) to a shared page. */
 tdx_status_t tdh_sys_rdall(struct tdx_module *mod, struct plat_lp *lp,
 			   struct tdx_module_args *args)
 {
 	uint64_t page[TDX_PAGE_SIZE / 8];
-	struct md_list_header *hdr = (void *)page;
-	uint64_t id = args->r8;
-	unsigned int pos = 1, nseq = 0;
-	uint64_t value, next;
+	uint64_t next;
 
 	if (!module_shared_buffer_ok(mod, args->rdx, TDX_PAGE_SIZE, TDX_PAGE_SIZE))
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
-	if (md_sys_read(mod, id, &value, &next) != TDX_SUCCESS)
+	if (md_sys_list(mod, args->r8, page, &next) != TDX_SUCCESS)
 		return tdx_status_operand(TDX_METADATA_FIELD_ID_INCORRECT, TDX_OPERAND_ID_R8);
-	memset(page, 0, sizeof(page));
-	while (id != MD_FIELD_ID_NONE) {
-		uint64_t vals[16];
-		unsigned int n = 0;
-		uint64_t seq_id = id;
-
-		/* Gather consecutive elements of one field. */
-		do {
-			md_sys_read(mod, id, &vals[n++], &next);
-			id = next;
-		} while (n < 16 && id != MD_FIELD_ID_NONE && md_sys_same_field(seq_id, id) &&
-			 MD_FIELD_ID_KEY(id) == MD_FIELD_ID_KEY(seq_id) + n);
-		if (pos + 1 + n > TDX_ARRAY_SIZE(page)) {
-			id = seq_id;
-			break;
-		}
-		page[pos++] = (seq_id & ~MD_FIELD_ID_LAST_ELEMENT) |
-			      TDX_FIELD_PREP(MD_FIELD_ID_LAST_ELEMENT, n - 1);
-		memcpy(&page[pos], vals, n * sizeof(uint64_t));
-		pos += n;
-		nseq++;
-	}
-	hdr->list_buff_size = (uint16_t)(pos * 8);
-	hdr->num_sequences = (uint16_t)nseq;
 	if (pmem_seam_write(lp, args->rdx, page, sizeof(page)))
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RDX);
-	args->r8 = id;
+	args->r8 = next;
 	return TDX_SUCCESS;
 }

@@ -379,6 +379,9 @@ static const struct vp_field vp_fields[] = {
 	ROW(0xA020000200000002ULL, 1, U32, 0, U32, 0, .get = get_index),
 	ROW(0xA020000000000003ULL, 1, U8, 0, U8, 0, .get = get_num_tdvps_pages),
 	ROW(0xA020000200000004ULL, 1, U32, 0, U32, 0, .get = get_assoc_lpid),
+	/* The guest's (TDG.VP.CPUIDVE.SET, TDG.VP.WR); the host only reads them. */
+	ROW(MD_VP_CPUID_SUPERVISOR_VE, 1, U8, 0, U8, 0, .off = AT(cpuid_supervisor_ve)),
+	ROW(MD_VP_CPUID_USER_VE, 1, U8, 0, U8, 0, .off = AT(cpuid_user_ve)),
 	ROW(0x202000000000000BULL, 1, U8, U8, U8, U8, .off = AT(pend_nmi)),
 	ROW(0x202000030000000CULL, 1, ALL, 0, ALL, 0, .off = AT(xfam)),
 	ROW(0xA02000000000000FULL, 1, 0, 0, U8, 0, .off = AT(last_td_exit)),
@@ -401,6 +404,13 @@ static const struct vp_field *vp_field_find(uint64_t field_id, unsigned int *ele
 		}
 	}
 	return NULL;
+}
+
+bool tdh_vp_field_exists(uint64_t field_id)
+{
+	unsigned int elem;
+
+	return vp_field_find(field_id, &elem) != NULL;
 }
 
 static uint64_t vp_rd_mask(const struct vp_field *f, bool debug)

@@ -16,4 +16,11 @@ SEAMCALL_HANDLER(tdh_vp_enter);	/* tdh_vp_enter.c */
 /* Host preemption: platform_lp_kick() makes the TD vCPU on that LP exit. */
 void vp_enter_register(struct tdx_module *mod);
 
+/**
+ * tdh_vp_field_exists() - is @field_id a TDVPS / TD VMCS field the module
+ * keeps (whoever may access it)?  TDG.VP.RD/WR tell "not for the guest"
+ * from "no such field" with it.
+ */
+bool tdh_vp_field_exists(uint64_t field_id);
+
 #endif /* TDX_MODULE_TDH_VP_H */

@@ -26,7 +26,6 @@
 /* RCX: TDVPR PA in 51:12, bit 52 host-recoverability hint; bit 53 (L2) unsupported. */
 #define VP_ENTER_RCX_TDVPR	TDX_GENMASK(51, 12)
 #define VP_ENTER_RCX_HINT	TDX_BIT(52)
-#define TD_ATTR_SEPT_VE_DISABLE	TDX_BIT(28)
 #define IO_QUAL_IN		TDX_BIT(3)
 #define IO_QUAL_STRING		TDX_BIT(4)
 #define IO_QUAL_REP		TDX_BIT(5)
@@ -235,7 +234,8 @@ static enum loop_next handle_mmio(struct tdx_module *mod, struct plat_lp *lp, st
 			next = LOOP_RESUME;
 		}
 	} else if (st == TDX_SUCCESS && sept_state(ref.entry) == SEPT_PENDING &&
-		   !(td->attributes & TD_ATTR_SEPT_VE_DISABLE)) {
+		   !(td->td_ctls & TDX_TD_CTLS_PENDING_VE_DISABLE)) {
+		/* TD_CTLS.PENDING_VE_DISABLE: from SEPT_VE_DISABLE, then the guest's (VM.WR). */
 		*err = inject_ve(v, EXIT_REASON_EPT_VIOLATION, qual, gpa, e->insn_len);
 		next = LOOP_RESUME;
 	} else if (st == TDX_SUCCESS && sept_state(ref.entry) == SEPT_PENDING) {

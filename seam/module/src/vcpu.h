@@ -136,6 +136,14 @@ struct vcpu {
 	struct td_vcpu *engine;		/* the KVM vCPU, from the first VP.ENTER */
 	uint64_t tdvmcall_mask;		/* RCX of the last TDG.VP.VMCALL */
 	struct vcpu_ve_info ve_info;
+
+	/*
+	 * TDVPS.CPUID_SUPERVISOR_VE / CPUID_USER_VE (0 or 1): every CPUID
+	 * at CPL 0 / CPL > 0 raises #VE.  Set by TDG.VP.CPUIDVE.SET and
+	 * TDG.VP.WR (tdg_vp.c); the vCPU engine does not consult them yet.
+	 */
+	uint64_t cpuid_supervisor_ve;
+	uint64_t cpuid_user_ve;
 };
 
 /* Values of reference tdx-abi.md 6.1, named once. */

@@ -25,7 +25,18 @@
 #define TDG_VP_INFO		1
 #define TDG_MR_RTMR_EXTEND	2
 #define TDG_VP_VEINFO_GET	3
+#define TDG_MR_REPORT		4
+#define TDG_VP_CPUIDVE_SET	5
 #define TDG_MEM_PAGE_ACCEPT	6
+#define TDG_VM_RD		7
+#define TDG_VM_WR		8
+#define TDG_VP_RD		9
+#define TDG_VP_WR		10
+#define TDG_SYS_RD		11
+#define TDG_SYS_RDALL		12
+
+/* RAX of a TDCALL: the leaf, and its version in bits 23:16. */
+#define TDG_LEAF_V(leaf, version)	((leaf) | ((version) << 16))
 
 /* TDG.MEM.PAGE.ACCEPT level, in RCX bits 2:0. */
 #define ACCEPT_LEVEL_4K		0

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <tdx/tdx_arch.h>
+#include <tdx/tdx_metadata.h>
+
 #include "mem_helpers.h"
 
 #define MD_ERR(code)	tdx_status_operand(code, TDX_OPERAND_ID_RDX)
@@ -223,6 +226,26 @@ static void test_mng_rd_notify_enables_debug(void **state)
 	assert_int_equal(v, 1);
 }
 
+static void test_mng_rd_td_ctls_debug_only(void **state)
+{
+	struct fx *fx = *state = fx_boot(1, 1, true);
+	struct fx_td prod, dbg;
+	uint64_t v = ~0ULL;
+
+	/* TD_CTLS is the guest's: PENDING_VE_DISABLE from SEPT_VE_DISABLE at MNG.INIT. */
+	mh_td_make(fx, &dbg, MH_ATTR_DEBUG | MH_ATTR_SEPT_VE_DISABLE);
+	assert_status(fx_mng_rd(fx, dbg.tdr, MD_TD_TD_CTLS, &v), TDX_SUCCESS);
+	assert_int_equal(v, TDX_TD_CTLS_PENDING_VE_DISABLE);
+	assert_status_code(mng_wr(fx, &dbg, MD_TD_TD_CTLS, 0, ~0ULL, NULL),
+			   TDX_METADATA_FIELD_NOT_WRITABLE);
+	/* A production host can neither read nor write it. */
+	mh_td_make(fx, &prod, MH_ATTR_SEPT_VE_DISABLE);
+	assert_status_code(fx_mng_rd(fx, prod.tdr, MD_TD_TD_CTLS, NULL),
+			   TDX_METADATA_FIELD_NOT_READABLE);
+	assert_status_code(mng_wr(fx, &prod, MD_TD_TD_CTLS, 0, ~0ULL, NULL),
+			   TDX_METADATA_FIELD_NOT_WRITABLE);
+}
+
 static void test_mng_wr_op_state_incorrect(void **state)
 {
 	struct fx *fx = *state = fx_boot(1, 1, true);
@@ -282,6 +305,7 @@ int main(void)
 		FX_TEST(test_mng_wr_notify_enables_production_not_writable),
 		FX_TEST(test_mng_wr_notify_enables_debug),
 		FX_TEST(test_mng_rd_notify_enables_debug),
+		FX_TEST(test_mng_rd_td_ctls_debug_only),
 		FX_TEST(test_mng_wr_op_state_incorrect),
 		FX_TEST(test_mng_wr_page_metadata_incorrect),
 		FX_TEST(test_mng_wr_td_keys_not_configured),

@@ -389,8 +389,8 @@ static void test_vp_rd_v1_walks_every_field(void **state)
 		assert_status(fx_seamcall(fx, 0, &a), TDX_SUCCESS);
 		assert_true(n++ < 200);
 	}
-	/* 13 VMCS, 15 GPRs, 3 guest state, 7 management + 15 TDVPS_PAGE_PA. */
-	assert_int_equal(n, 13 + 15 + 3 + 7 + 15);
+	/* 13 VMCS, 15 GPRs, 3 guest state, 9 management + 15 TDVPS_PAGE_PA. */
+	assert_int_equal(n, 13 + 15 + 3 + 9 + 15);
 	/* VCPU_INDEX is followed by NUM_TDVPS_PAGES. */
 	a = (struct tdx_module_args){ .rax = TDH_VP_RD_V1, .rcx = vp.tdvpr,
 				      .rdx = VP_VCPU_INDEX };
