@@ -19,7 +19,10 @@
  *                  and VP.INIT accept it.
  *   READY:         initial state set (section 6.1); VP.RD/WR/FLUSH and,
  *                  once the TD is RUNNABLE, VP.ENTER accept it.
- *   ACTIVE, DISABLED: for VP.ENTER and its exits (not implemented here).
+ *   ACTIVE:        running in the vCPU engine, between VP.ENTER and its
+ *                  TD exit (tdh_vp_enter.c); only that LP touches it.
+ *   DISABLED:      a non-recoverable exit (triple fault, machine check,
+ *                  engine failure); it never runs again.
  *
  * Association: a vCPU is associated with at most one LP (assoc_lp, -1
  * when none).  TDH.VP.INIT associates it with the LP that runs it, as the
