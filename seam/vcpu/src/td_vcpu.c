@@ -113,6 +113,9 @@ int td_vcpu_create(struct td_vm *vm, unsigned int index, const struct td_vcpu_cp
 		td_vcpu_destroy(v);
 		return ret;
 	}
+	v->sync = (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+		   (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
+		  (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
 	*out = v;
 	return 0;
 }
@@ -218,6 +221,7 @@ int td_vcpu_set_regs(struct td_vcpu *v, const struct td_vcpu_regs *r)
 		return -EIO;
 	if (ioctl(v->fd, KVM_SET_DEBUGREGS, &dr))
 		return -errno;
+	v->synced = false;
 	return 0;
 }
 
@@ -226,8 +230,12 @@ int td_vcpu_get_regs(struct td_vcpu *v, struct td_vcpu_regs *r)
 	struct kvm_sregs s;
 	struct kvm_regs k;
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) || ioctl(v->fd, KVM_GET_REGS, &k))
+	if (v->synced) {
+		s = v->run->s.regs.sregs;
+		k = v->run->s.regs.regs;
+	} else if (ioctl(v->fd, KVM_GET_SREGS, &s) || ioctl(v->fd, KVM_GET_REGS, &k)) {
 		return -errno;
+	}
 	gprs_from_kvm(&k, r->gpr);
 	r->rip = k.rip;
 	r->rflags = k.rflags;
@@ -256,6 +264,13 @@ int td_vcpu_set_gprs(struct td_vcpu *v, const uint64_t gpr[TD_VCPU_NR_GPRS], uin
 {
 	struct kvm_regs k;
 
+	if (v->synced) {
+		/* The next KVM_RUN loads them (and clears the dirty bit). */
+		k = v->run->s.regs.regs;
+		gprs_to_kvm(gpr, rip, k.rflags, &v->run->s.regs.regs);
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
 	if (ioctl(v->fd, KVM_GET_REGS, &k))
 		return -errno;
 	gprs_to_kvm(gpr, rip, k.rflags, &k);
@@ -266,7 +281,9 @@ int td_vcpu_get_gprs(struct td_vcpu *v, uint64_t gpr[TD_VCPU_NR_GPRS], uint64_t 
 {
 	struct kvm_regs k;
 
-	if (ioctl(v->fd, KVM_GET_REGS, &k))
+	if (v->synced)
+		k = v->run->s.regs.regs;
+	else if (ioctl(v->fd, KVM_GET_REGS, &k))
 		return -errno;
 	gprs_from_kvm(&k, gpr);
 	*rip = k.rip;
@@ -283,11 +300,14 @@ static int complete_pending(struct td_vcpu *v, uint64_t *rip)
 	struct kvm_regs k;
 
 	v->run->immediate_exit = 1;
+	v->run->kvm_valid_regs = v->sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
 	if (ioctl(v->fd, KVM_RUN, 0) == 0 || errno != EINTR) {
 		v->run->immediate_exit = 0;
+		v->synced = false;
 		return -EIO;
 	}
 	v->run->immediate_exit = 0;
+	v->synced = v->sync;
 	if (ioctl(v->fd, KVM_GET_REGS, &k))
 		return -errno;
 	*rip = k.rip;
@@ -384,6 +404,7 @@ static int rewind_insn(struct td_vcpu *v, struct td_vcpu_exit *e)
 	} else {
 		e->insn_len = 0;	/* not known: VE_INFO says 0 */
 	}
+	v->synced = false;
 	return ioctl(v->fd, KVM_SET_REGS, &at_exit) ? -errno : 0;
 }
 
@@ -453,6 +474,7 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 		k.rip -= 1;
 		e->reason = TD_VCPU_EXIT_HLT;
 		e->insn_len = 1;
+		v->synced = false;
 		return ioctl(v->fd, KVM_SET_REGS, &k) ? -errno : 0;
 	}
 	case KVM_EXIT_SHUTDOWN:
@@ -476,10 +498,13 @@ int td_vcpu_run(struct td_vcpu *v, struct td_vcpu_exit *e)
 	do {
 		memset(e, 0, sizeof(*e));
 		atomic_store(&v->running, true);
+		v->run->kvm_valid_regs = v->sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
 		do {
 			ret = ioctl(v->fd, KVM_RUN, 0);
 		} while (ret < 0 && errno == EAGAIN);
 		atomic_store(&v->running, false);
+		/* KVM stored the registers on the way out, whatever the result. */
+		v->synced = v->sync;
 		if (ret < 0) {
 			if (errno != EINTR)
 				return -errno;

@@ -42,6 +42,14 @@ struct td_vcpu {
 	struct kvm_run *run;
 	pthread_t thread;		/* the thread inside td_vcpu_run(), for kicks */
 	atomic_bool running;
+	/*
+	 * KVM_CAP_SYNC_REGS: KVM_RUN leaves GPRs and segment state in
+	 * run->s.regs, and takes GPRs back from there, so a TDCALL needs no
+	 * register ioctl (each costs a vCPU load/put, dear on nested KVM).
+	 * synced: run->s.regs is the vCPU's state (false after an ioctl set).
+	 */
+	bool sync;
+	bool synced;
 };
 
 #endif /* TDX_TD_VCPU_INTERNAL_H */
