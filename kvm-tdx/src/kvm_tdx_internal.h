@@ -117,6 +117,12 @@ struct kvm_tdx_vm {
 	unsigned int nr_vcpus;
 };
 
+/* The TD's shared bit: GPA bit GPAW - 1 (reference tdx-abi.md 6.2). */
+static inline uint64_t kvm_tdx_shared_bit(const struct kvm_tdx_vm *vm)
+{
+	return 1ULL << (vm->gpaw - 1);
+}
+
 /* vm.c */
 /* The module's configurable CPUID leaves and bits (SYS.RD), TD_PARAMS order. */
 int kvm_tdx_cpuid_config(struct kvm_tdx_vm *vm, struct kvm_tdx_cpuid_entry2 *e,
@@ -146,5 +152,7 @@ void kvm_tdx_vcpus_reclaim(struct kvm_tdx_vm *vm);
 
 /* Reclaim one TD page (PHYMEM.PAGE.RECLAIM), clear it and give it back; leak it on failure. */
 void kvm_tdx_reclaim_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t wbinvd_keyid);
+/* A page the TD no longer owns: WBINVD its @keyid lines, clear it, free it (or leak it). */
+void kvm_tdx_flush_free_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t keyid);
 
 #endif /* TDX_KVM_TDX_INTERNAL_H */

@@ -116,7 +116,6 @@ static uint64_t *gmem_page_slot(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s
 static int remove_private_page(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s, uint64_t gpa)
 {
 	uint64_t *slot = gmem_page_slot(vm, s, gpa), pa = *slot, st;
-	struct platform *plat = vm->host->plat;
 
 	st = host_tdh_mem_range_block(vm->host, vm->tdr_pa, gpa, 0, NULL, NULL);
 	if (st == TDX_SUCCESS)
@@ -128,12 +127,7 @@ static int remove_private_page(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s,
 		return -EIO;
 	}
 	*slot = 0;
-	st = host_tdh_phymem_page_wbinvd(vm->host, pmem_pa_with_keyid(plat, pa, vm->hkid));
-	if (st != TDX_SUCCESS || pmem_host_movdir64b(plat, pa, TDX_PAGE_SIZE)) {
-		host_log(vm->host, "flush of page 0x%llx failed: leaked", (unsigned long long)pa);
-		return 0;
-	}
-	tdx_host_free_pages(vm->host, pa, 1);
+	kvm_tdx_flush_free_page(vm, pa, vm->hkid);
 	return 0;
 }
 
@@ -143,7 +137,7 @@ static int remove_private_page(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s,
  */
 static int shared_ept_sync(struct kvm_tdx_vm *vm, uint64_t gpa, uint64_t size)
 {
-	uint64_t shared = 1ULL << (vm->gpaw - 1);
+	uint64_t shared = kvm_tdx_shared_bit(vm);
 
 	for (unsigned int i = 0; i < KVM_TDX_MAX_MEMSLOTS; i++) {
 		struct kvm_tdx_memslot *s = &vm->slots[i];
@@ -309,7 +303,7 @@ static int add_one_page(struct kvm_tdx_vm *vm, uint64_t gpa, const void *src, bo
 
 static bool private_gpa(const struct kvm_tdx_vm *vm, uint64_t gpa)
 {
-	return !(gpa >> (vm->gpaw - 1));
+	return gpa < kvm_tdx_shared_bit(vm);
 }
 
 int kvm_tdx_init_mem_region(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
@@ -383,7 +377,7 @@ int kvm_tdx_fault_in(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_run *run)
 
 	gpa &= ~0xFFFULL;
 	pthread_mutex_lock(&vm->lock);
-	s = (gpa >> (vm->gpaw - 1)) ? NULL : slot_of(vm, gpa);
+	s = gpa >= kvm_tdx_shared_bit(vm) ? NULL : slot_of(vm, gpa);
 	if (!s || !(s->flags & KVM_MEM_GUEST_MEMFD) || !page_private(s, gpa)) {
 		/* Nothing private backs it (or it is shared now): the VMM must decide. */
 		run->exit_reason = KVM_EXIT_MEMORY_FAULT;

@@ -48,11 +48,6 @@ struct kvm_memory_fault_exit *kvm_tdx_run_memory_fault(struct kvm_run *run)
 	return (struct kvm_memory_fault_exit *)(void *)&run->io;
 }
 
-static uint64_t shared_bit(const struct kvm_tdx_vm *vm)
-{
-	return 1ULL << (vm->gpaw - 1);
-}
-
 /* ---- TDVMCALLs ---- */
 
 static void tdvmcall_status(struct kvm_tdx_vcpu *v, uint64_t status)
@@ -147,13 +142,13 @@ static int handle_tdvmcall(struct kvm_tdx_vcpu *v, struct kvm_run *run)
 
 		/* GHCI: 1, 2, 4 or 8 bytes at a shared GPA, not crossing a page. */
 		if ((size != 1 && size != 2 && size != 4 && size != 8) || write > 1 ||
-		    !(gpa & shared_bit(vm)) || (gpa >> vm->gpaw) ||
+		    !(gpa & kvm_tdx_shared_bit(vm)) || (gpa >> vm->gpaw) ||
 		    ((gpa & 0xFFF) + size > TDX_PAGE_SIZE)) {
 			tdvmcall_status(v, TDVMCALL_STATUS_INVALID_OPERAND);
 			return 0;
 		}
 		run->exit_reason = KVM_EXIT_MMIO;
-		run->mmio.phys_addr = gpa & ~shared_bit(vm);
+		run->mmio.phys_addr = gpa & ~kvm_tdx_shared_bit(vm);
 		run->mmio.len = (uint32_t)size;
 		run->mmio.is_write = (uint8_t)write;
 		memset(run->mmio.data, 0, sizeof(run->mmio.data));
@@ -198,24 +193,24 @@ static int handle_tdvmcall(struct kvm_tdx_vcpu *v, struct kvm_run *run)
 		}
 		/* One side of the shared bit, inside the GPA width. */
 		if (!size || end < gpa || (end - 1) >> vm->gpaw ||
-		    ((gpa ^ (end - 1)) & shared_bit(vm))) {
+		    ((gpa ^ (end - 1)) & kvm_tdx_shared_bit(vm))) {
 			tdvmcall_status(v, TDVMCALL_STATUS_INVALID_OPERAND);
 			return 0;
 		}
-		v->map_private = !(gpa & shared_bit(vm));
-		v->map_gpa = gpa & ~shared_bit(vm);
-		v->map_end = end & ~shared_bit(vm);
+		v->map_private = !(gpa & kvm_tdx_shared_bit(vm));
+		v->map_gpa = gpa & ~kvm_tdx_shared_bit(vm);
+		v->map_end = end & ~kvm_tdx_shared_bit(vm);
 		map_gpa_exit(v, run);
 		return 1;
 	}
 	case TDVMCALL_GET_QUOTE:
-		if (!(a->r12 & shared_bit(vm)) || !TDX_IS_ALIGNED(a->r12, TDX_PAGE_SIZE) ||
+		if (!(a->r12 & kvm_tdx_shared_bit(vm)) || !TDX_IS_ALIGNED(a->r12, TDX_PAGE_SIZE) ||
 		    !a->r13) {
 			tdvmcall_status(v, TDVMCALL_STATUS_INVALID_OPERAND);
 			return 0;
 		}
 		tdx_exit(v, run, sub);
-		kvm_tdx_run_tdx(run)->get_quote.gpa = a->r12 & ~shared_bit(vm);
+		kvm_tdx_run_tdx(run)->get_quote.gpa = a->r12 & ~kvm_tdx_shared_bit(vm);
 		kvm_tdx_run_tdx(run)->get_quote.size = a->r13;
 		return 1;
 	case TDVMCALL_REPORT_FATAL_ERROR: {
@@ -281,7 +276,7 @@ static int complete_pending(struct kvm_tdx_vcpu *v, struct kvm_run *run)
 		if (run->hypercall.ret) {
 			/* GHCI: the error, and where processing stopped. */
 			a->r10 = TDVMCALL_STATUS_INVALID_OPERAND;
-			a->r11 = v->map_gpa | (v->map_private ? 0 : shared_bit(v->vm));
+			a->r11 = v->map_gpa | (v->map_private ? 0 : kvm_tdx_shared_bit(v->vm));
 			return 0;
 		}
 		v->map_gpa += v->map_piece;

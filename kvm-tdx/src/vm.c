@@ -365,7 +365,6 @@ long kvm_tdx_vm_ioctl(struct kvm_tdx_vm *vm, unsigned long req, void *arg)
 
 void kvm_tdx_reclaim_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t wbinvd_keyid)
 {
-	struct platform *plat = vm->host->plat;
 	uint64_t type = 0, owner = 0, size = 0;
 	uint64_t st = host_tdh_phymem_page_rdmd(vm->host, pa, &type, &owner);
 
@@ -380,7 +379,14 @@ void kvm_tdx_reclaim_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t wbinvd_keyi
 			 (unsigned long long)pa, (unsigned long long)st);
 		return;
 	}
-	st = host_tdh_phymem_page_wbinvd(vm->host, pmem_pa_with_keyid(plat, pa, wbinvd_keyid));
+	kvm_tdx_flush_free_page(vm, pa, wbinvd_keyid);
+}
+
+void kvm_tdx_flush_free_page(struct kvm_tdx_vm *vm, uint64_t pa, hkid_t keyid)
+{
+	struct platform *plat = vm->host->plat;
+	uint64_t st = host_tdh_phymem_page_wbinvd(vm->host, pmem_pa_with_keyid(plat, pa, keyid));
+
 	if (st != TDX_SUCCESS || pmem_host_movdir64b(plat, pa, TDX_PAGE_SIZE)) {
 		host_log(vm->host, "flush of page 0x%llx failed: leaked", (unsigned long long)pa);
 		return;

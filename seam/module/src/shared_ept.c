@@ -68,10 +68,10 @@ static int shared_ept_map(void *ctx, uint64_t tdr_pa, uint64_t gpa, void *hva, u
 	if (!td)
 		return -EINVAL;
 	/* Only an initialized TD has a GPA width, so a shared bit. */
-	shared = 1ULL << (((td->config_flags & TDX_BIT(0)) ? 52 : 48) - 1);
+	shared = td_shared_bit(td);
 	if (td->op_state == OP_STATE_UNINITIALIZED || !size || (gpa & 0xFFF) || (size & 0xFFF) ||
 	    ((uintptr_t)hva & 0xFFF) || !(gpa & shared) || gpa + size < gpa ||
-	    (gpa + size - 1) >> (shared == (1ULL << 47) ? 48 : 52)) {
+	    (gpa + size - 1) >> td_gpaw(td)) {
 		td_unlock(td);
 		return -EINVAL;
 	}

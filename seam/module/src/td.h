@@ -115,6 +115,17 @@ struct td {
 	uint64_t td_ctls;
 };
 
+/* The TD's guest physical width (CONFIG_FLAGS.GPAW) and its shared bit (6.2). */
+static inline unsigned int td_gpaw(const struct td *td)
+{
+	return (td->config_flags & TDX_BIT(0)) ? 52 : 48;
+}
+
+static inline uint64_t td_shared_bit(const struct td *td)
+{
+	return 1ULL << (td_gpaw(td) - 1);
+}
+
 /* td.c */
 struct td *td_alloc(struct tdx_module *mod, uint64_t tdr_pa);
 void td_free(struct tdx_module *mod, struct td *td);

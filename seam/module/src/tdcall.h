@@ -71,17 +71,6 @@ enum tdcall_action tdg_vm_wr(struct tdcall_ctx *c);
 enum tdcall_action tdg_sys_rd(struct tdcall_ctx *c);
 enum tdcall_action tdg_sys_rdall(struct tdcall_ctx *c);
 
-/* Shared by the handlers and the run loop. */
-static inline unsigned int td_gpaw(const struct td *td)
-{
-	return (td->config_flags & TDX_BIT(0)) ? 52 : 48;
-}
-
-static inline uint64_t td_shared_bit(const struct td *td)
-{
-	return 1ULL << (td_gpaw(td) - 1);
-}
-
 /* An EPT-violation TD exit at @gpa (reference 1.4 (a)). */
 void td_exit_ept_violation(struct td_exit_info *e, uint64_t gpa, uint64_t qual, uint64_t eeq);
 

@@ -380,7 +380,6 @@ static tdx_status_t mem_rdwr(struct tdx_module *mod, struct plat_lp *lp,
 	struct sept_ref sref;
 	struct td *td;
 	uint64_t gpa = args->rcx, old, hpa;
-	unsigned int gpaw;
 	enum sept_state s;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
@@ -388,7 +387,6 @@ static tdx_status_t mem_rdwr(struct tdx_module *mod, struct plat_lp *lp,
 	args->rcx = args->rdx = 0;
 	if (st != TDX_SUCCESS)
 		return st;
-	gpaw = (td->config_flags & 1) ? 52 : 48;
 	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
@@ -396,7 +394,7 @@ static tdx_status_t mem_rdwr(struct tdx_module *mod, struct plat_lp *lp,
 		st = TDX_TD_NON_DEBUG;
 		goto out;
 	}
-	if (!TDX_IS_ALIGNED(gpa, 8) || (gpa >> (gpaw - 1))) {
+	if (!TDX_IS_ALIGNED(gpa, 8) || gpa >= td_shared_bit(td)) {
 		st = tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		goto out;
 	}

@@ -11,12 +11,11 @@
 tdx_status_t mem_decode_gpa(const struct td *td, uint64_t rcx, unsigned int min_level,
 			    unsigned int max_level, uint64_t *gpa, unsigned int *level)
 {
-	unsigned int gpaw = (td->config_flags & 1) ? 52 : 48;
 	unsigned int l = (unsigned int)(rcx & 7);
 	uint64_t g = rcx & ~0xFFFULL;
 
 	if ((rcx & 0xFF8) || l < min_level || l > max_level ||
-	    !TDX_IS_ALIGNED(g, 1ULL << (12 + 9 * l)) || (g >> (gpaw - 1)))
+	    !TDX_IS_ALIGNED(g, 1ULL << (12 + 9 * l)) || g >= td_shared_bit(td))
 		return tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 	*gpa = g;
 	*level = l;

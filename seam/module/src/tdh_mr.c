@@ -16,7 +16,6 @@ tdx_status_t tdh_mr_extend(struct tdx_module *mod, struct plat_lp *lp,
 	struct sept_ref sref;
 	struct td *td;
 	uint64_t gpa = args->rcx;
-	unsigned int gpaw;
 	tdx_status_t st = td_get_locked(mod, lp, args->rdx, TDX_OPERAND_ID_RDX, &td);
 
 	/* RCX and RDX are outputs from entry on: 0 unless a SEPT check fails. */
@@ -26,9 +25,8 @@ tdx_status_t tdh_mr_extend(struct tdx_module *mod, struct plat_lp *lp,
 	st = td_check_state(td, OPS(OP_STATE_INITIALIZED), false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	gpaw = (td->config_flags & 1) ? 52 : 48;
 	/* RCX: a 256-byte aligned private GPA. */
-	if (!TDX_IS_ALIGNED(gpa, MR_EXTEND_CHUNK) || (gpa >> (gpaw - 1))) {
+	if (!TDX_IS_ALIGNED(gpa, MR_EXTEND_CHUNK) || gpa >= td_shared_bit(td)) {
 		st = tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX);
 		goto out;
 	}

@@ -20,26 +20,20 @@
  * The OP_STATEs in which each VP leaf runs (reference 4.9, the Intel
  * module's seamcall_state_lookup).  VP.FLUSH runs in any of them.
  */
-static const bool vp_op_state_ok[TDH_VP_WR + 1][OP_STATE_NR] = {
-	[TDH_VP_ADDCX] = { [OP_STATE_INITIALIZED] = true },
-	[TDH_VP_CREATE] = { [OP_STATE_INITIALIZED] = true },
-	[TDH_VP_FLUSH] = { [OP_STATE_UNINITIALIZED] = true, [OP_STATE_INITIALIZED] = true,
-			   [OP_STATE_RUNNABLE] = true },
-	[TDH_VP_INIT] = { [OP_STATE_INITIALIZED] = true },
-	[TDH_VP_RD] = { [OP_STATE_INITIALIZED] = true, [OP_STATE_RUNNABLE] = true },
-	[TDH_VP_WR] = { [OP_STATE_INITIALIZED] = true, [OP_STATE_RUNNABLE] = true },
+static const unsigned int vp_op_states[TDH_VP_WR + 1] = {
+	[TDH_VP_ADDCX] = OPS(OP_STATE_INITIALIZED),
+	[TDH_VP_CREATE] = OPS(OP_STATE_INITIALIZED),
+	[TDH_VP_FLUSH] = OPS(OP_STATE_UNINITIALIZED) | OPS_BUILT,
+	[TDH_VP_INIT] = OPS(OP_STATE_INITIALIZED),
+	[TDH_VP_RD] = OPS_BUILT,
+	[TDH_VP_WR] = OPS_BUILT,
 };
 
 /* The TD-level gate every VP leaf passes: keys, TDCS, fatal, OP_STATE. */
 static tdx_status_t vp_td_state(const struct td *td, unsigned int leaf)
 {
-	unsigned int ops = 0;
-
-	for (unsigned int s = 0; s < OP_STATE_NR; s++)
-		if (vp_op_state_ok[leaf][s])
-			ops |= OPS(s);
 	/* A fatal TD must still be torn down, which needs VP.FLUSH. */
-	return td_check_state(td, ops, leaf == TDH_VP_FLUSH);
+	return td_check_state(td, vp_op_states[leaf], leaf == TDH_VP_FLUSH);
 }
 
 static uint64_t td_key_pa(const struct tdx_module *mod, const struct td *td, uint64_t pa)

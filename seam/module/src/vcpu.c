@@ -189,7 +189,7 @@ void vcpu_init_state(struct vcpu *v, const struct td *td, uint64_t init_rcx, uin
 	struct td_vcpu_regs *r = &v->regs;
 
 	memset(r, 0, sizeof(*r));
-	r->gpr[VCPU_RBX] = (td->config_flags & TDX_BIT(0)) ? VCPU_GPAW_WIDE : VCPU_GPAW_NARROW;
+	r->gpr[VCPU_RBX] = td_gpaw(td);
 	r->gpr[VCPU_RCX] = init_rcx;
 	r->gpr[VCPU_R8] = init_rcx;
 	r->gpr[VCPU_RDX] = fms;

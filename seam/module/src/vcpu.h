@@ -164,8 +164,6 @@ struct vcpu {
 #define VCPU_INIT_DR7		0x400ULL
 #define VCPU_INIT_XCR0		0x1ULL
 #define VCPU_EXCEPTION_BITMAP_MC TDX_BIT(18)
-#define VCPU_GPAW_NARROW	48
-#define VCPU_GPAW_WIDE		52
 #define VCPU_POSTED_INT_NV_INIT	0xFFFFULL
 #define VCPU_NULL_PA		(~0ULL)
 /* Pin-based controls as the module sets them: external-interrupt and NMI exiting, virtual NMIs. */

@@ -23,6 +23,7 @@ struct pmem_access {
 	uint64_t pa;		/* KeyID stripped */
 	size_t len;
 	bool direct_store;	/* MOVDIR64B: full lines, resets TD bit without poison */
+	bool poisoned_td;	/* out: a host write poisoned a TD-owned line */
 };
 
 hpa_t pmem_pa_with_keyid(const struct platform *plat, uint64_t pa, hkid_t keyid)
@@ -217,6 +218,7 @@ static int access_write(struct pmem_access *a, const void *buf)
 		if (!a->private_key && (*mp & LINE_TD_OWNER)) {
 			/* A non-TD write to a TD-owned line: TD bit off, poisoned. */
 			poison = !a->direct_store;
+			a->poisoned_td |= poison;
 		} else if (!a->private_key && !a->direct_store && (*mp & LINE_POISON)) {
 			/* Poison stays until a direct store or a SEAM private write. */
 			poison = true;
@@ -275,31 +277,16 @@ int pmem_host_movdir64b(struct platform *plat, hpa_t pa, size_t len)
 	return 0;
 }
 
-/* Does the host write [a->pa, +a->len) reach a TD-owned line (and so poison it)? */
-static bool hits_td_line(const struct pmem_access *a)
-{
-	for (uint64_t l = a->pa & ~(uint64_t)(TDX_CACHELINE_SIZE - 1); l < a->pa + a->len;
-	     l += TDX_CACHELINE_SIZE) {
-		struct pmem_line_info li;
-
-		if (!pmem_line_info(a->plat, l, &li) && li.td_owner)
-			return true;
-	}
-	return false;
-}
-
 int pmem_host_write(struct platform *plat, hpa_t pa, const void *buf, size_t len)
 {
 	struct pmem_access a;
 	int ret = access_setup(plat, NULL, pa, len, &a);
-	bool poisons;
 
 	if (ret || !len)
 		return ret;
-	poisons = hits_td_line(&a);
 	ret = access_write(&a, buf);
 	/* The poisoned lines' TD must fault on its next touch: tell SEAM. */
-	if (!ret && poisons)
+	if (a.poisoned_td)
 		platform_poison_notify(plat, a.pa, a.len);
 	return ret;
 }
