@@ -23,6 +23,13 @@
  *	SetupEventNotifyInterrupt 5 (bad)	emit R10
  *	unknown sub-function 0x9999		emit R10
  *	vendor call (R10 = 1)			emit R10
+ *	refused before any exit:
+ *	  MapGPA at a misaligned GPA		emit R10 (ALIGN_ERROR)
+ *	  MapGPA across the shared bit		emit R10 (INVALID_OPERAND)
+ *	  IO of 3 bytes				emit R10 (INVALID_OPERAND)
+ *	  MMIO to a private GPA			emit R10 (INVALID_OPERAND)
+ *	  TDG.VP.VMCALL passing RSP (mask bit 4)	emit RAX (TDX_OPERAND_INVALID, RCX)
+ *	  TDG.VP.VMCALL passing XMM0		emit RAX (TDX_OPERAND_INVALID, RCX)
  *	HLT (TDVMCALL)				-
  *	ReportFatalError 0x1234, "tdvmcall done" in R14, R15 (mask 0xFC00)
  */
@@ -181,6 +188,36 @@ guest_main:
 	movl	$0xFC00, %ecx
 	TDCALL
 	EMIT	%r10
+
+	/* Calls refused before they could exit: bad operands. */
+	SHARED_GPA %r12, CONVERT_GPA + 8
+	movl	$4096, %r13d
+	VMCALL	TDVMCALL_MAP_GPA
+	EMIT	%r10
+	movabsq	$((SHARED_HI << 32) - 4096), %r12	/* the last private page ... */
+	movl	$8192, %r13d				/* ... and the first shared one */
+	VMCALL	TDVMCALL_MAP_GPA
+	EMIT	%r10
+	movl	$3, %r12d
+	movl	$1, %r13d
+	movl	$0x3F8, %r14d
+	VMCALL	TDVMCALL_IO
+	EMIT	%r10
+	movl	$4, %r12d
+	xorl	%r13d, %r13d
+	movl	$MMIO_GPA, %r14d			/* no shared bit */
+	VMCALL	TDVMCALL_MMIO
+	EMIT	%r10
+	xorl	%eax, %eax
+	movl	$0xFC10, %ecx				/* RSP may never go to the host */
+	TDCALL
+	movq	%rax, %rbx
+	EMIT	%rbx
+	xorl	%eax, %eax
+	movl	$0x1FC00, %ecx				/* XMM0: not passed by this module */
+	TDCALL
+	movq	%rax, %rbx
+	EMIT	%rbx
 
 	/* HLT, then the end: ReportFatalError with a message */
 	xorl	%r12d, %r12d

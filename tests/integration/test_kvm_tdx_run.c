@@ -265,7 +265,7 @@ static void test_tdvmcall_round_trips(void **state)
 				 (unsigned long long)kvm_tdx_run_memory_fault(run)->gpa);
 	} while (vmm_exit(m, run));
 
-	assert_int_equal(m->nr_emit, 23);
+	assert_int_equal(m->nr_emit, 29);
 	assert_int_equal(m->emit[0], 0);			/* IO out */
 	assert_int_equal(m->emit[1], 0);			/* IO in */
 	assert_int_equal(m->emit[2], 0x5A);
@@ -290,6 +290,13 @@ static void test_tdvmcall_round_trips(void **state)
 	assert_int_equal(m->emit[20], inval);			/* notify 5 */
 	assert_int_equal(m->emit[21], TDVMCALL_STATUS_SUBFUNC_UNSUPPORTED);
 	assert_int_equal(m->emit[22], (uint64_t)-1000);		/* vendor: -KVM_ENOSYS */
+	/* Refused without an exit. */
+	assert_int_equal(m->emit[23], TDVMCALL_STATUS_ALIGN_ERROR);	/* MapGPA misaligned */
+	assert_int_equal(m->emit[24], inval);			/* MapGPA across the shared bit */
+	assert_int_equal(m->emit[25], inval);			/* IO of 3 bytes */
+	assert_int_equal(m->emit[26], inval);			/* MMIO to a private GPA */
+	assert_int_equal(m->emit[27], tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX));
+	assert_int_equal(m->emit[28], tdx_status_operand(TDX_OPERAND_INVALID, TDX_OPERAND_ID_RCX));
 	assert_int_equal(m->ios, 2);
 	assert_int_equal(m->tdx_exits, 3);
 	assert_int_equal(m->map_gpas, 2);
