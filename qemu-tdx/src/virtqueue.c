@@ -94,21 +94,23 @@ struct chain_walk {
 };
 
 static int add_seg(struct virtq_elem *e, const struct qt_guest_mem *mem,
-		   const struct virtq_desc *d, uint32_t idx, char *err, size_t n)
+		   const struct virtq_desc *d, const char *where, uint32_t idx, char *err,
+		   size_t n)
 {
 	bool writable = d->flags & VIRTQ_DESC_F_WRITE;
 	struct virtq_seg *s;
 
 	if (d->addr + d->len < d->addr)
-		return vq_fail(err, n, "descriptor %u: address 0x%" PRIx64 " + length 0x%x wraps",
-			       idx, d->addr, d->len);
+		return vq_fail(err, n, "%s %u: address 0x%" PRIx64 " + length 0x%x wraps",
+			       where, idx, d->addr, d->len);
 	if (d->len && !qt_guest_mem_ptr(mem, d->addr, d->len))
 		return vq_fail(err, n,
-			       "descriptor %u: buffer [0x%" PRIx64 ", +0x%x) is not in shared memory",
-			       idx, d->addr, d->len);
+			       "%s %u: buffer [0x%" PRIx64 ", +0x%x) is not in shared memory",
+			       where, idx, d->addr, d->len);
 	/* §2.6.4.2: device-writable elements follow all device-readable ones. */
 	if (!writable && e->n_in)
-		return vq_fail(err, n, "descriptor %u: device-readable after device-writable", idx);
+		return vq_fail(err, n, "%s %u: device-readable after device-writable", where,
+			       idx);
 	if (e->n_out + e->n_in >= e->seg_cap)
 		return vq_fail(err, n, "descriptor chain longer than %u", e->seg_cap);
 	s = &e->seg[e->n_out + e->n_in];
@@ -143,7 +145,7 @@ static int walk_chain(const struct chain_walk *w, uint32_t first, struct virtq_e
 			return vq_fail(err, n, "%s %u: INDIRECT %s", where, idx,
 				       w->indirect ? "inside an indirect table"
 						   : "not at the head of the chain");
-		rc = add_seg(e, mem, &d, idx, err, n);
+		rc = add_seg(e, mem, &d, where, idx, err, n);
 		if (rc)
 			return rc;
 		if (!(d.flags & VIRTQ_DESC_F_NEXT))
