@@ -10,7 +10,8 @@ add_library(qemu-tdx-devices STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/virtqueue.c
   ${CMAKE_CURRENT_LIST_DIR}/src/virtio_mmio.c
   ${CMAKE_CURRENT_LIST_DIR}/src/dev_virtio_console.c
-  ${CMAKE_CURRENT_LIST_DIR}/src/qmp.c)
+  ${CMAKE_CURRENT_LIST_DIR}/src/qmp.c
+  ${CMAKE_CURRENT_LIST_DIR}/src/qmp_commands.c)
 target_include_directories(qemu-tdx-devices PUBLIC ${CMAKE_CURRENT_LIST_DIR}/src)
 target_link_libraries(qemu-tdx-devices PUBLIC Threads::Threads PRIVATE PkgConfig::JSONC)
 tdx_set_warnings(qemu-tdx-devices)
