@@ -226,6 +226,8 @@ static void client_open(struct qmp_client *c, int fd)
 		c->fd = -1;
 		return;
 	}
+	/* JSON text is UTF-8 (RFC 8259); never echo other bytes back. */
+	json_tokener_set_flags(c->tok, JSON_TOKENER_VALIDATE_UTF8);
 	client_send(c, qmp_greeting());
 }
 

@@ -481,9 +481,12 @@ uint8_t virtio_mmio_status(struct virtio_mmio_dev *d)
 	return s;
 }
 
-const char *virtio_mmio_needs_reset_reason(struct virtio_mmio_dev *d)
+const char *virtio_mmio_needs_reset_reason(struct virtio_mmio_dev *d, char *buf, size_t n)
 {
-	return d->reason;
+	pthread_mutex_lock(&d->lock);
+	snprintf(buf, n, "%s", d->reason);
+	pthread_mutex_unlock(&d->lock);
+	return buf;
 }
 
 bool virtio_mmio_queue_usable_locked(struct virtio_mmio_dev *d, unsigned q)

@@ -134,8 +134,12 @@ void virtio_mmio_unlock(struct virtio_mmio_dev *d);
 /** virtio_mmio_status() - the device status byte. */
 uint8_t virtio_mmio_status(struct virtio_mmio_dev *d);
 
-/** virtio_mmio_needs_reset_reason() - why NEEDS_RESET was set, or "". */
-const char *virtio_mmio_needs_reset_reason(struct virtio_mmio_dev *d);
+/**
+ * virtio_mmio_needs_reset_reason() - copy why DEVICE_NEEDS_RESET was set
+ * ("" if it is not) to @buf.
+ * @return @buf.
+ */
+const char *virtio_mmio_needs_reset_reason(struct virtio_mmio_dev *d, char *buf, size_t n);
 
 /* The calls below are for backends and need the device lock held. */
 

@@ -426,6 +426,14 @@ static void test_malformed_requests(void **state)
 		     "QMP input member 'arguments' must be an object");
 	expect_error(fd, "{\"execute\": \"quit\", \"bogus\": 1}\n", "GenericError",
 		     "QMP input member 'bogus' is unexpected");
+	/* Bytes that are not UTF-8, and NULs. */
+	expect_error(fd, "{\"execute\": \"qu\xff\xfeit\"}\n", "GenericError", "JSON parse error");
+	client_send(fd, "{\"execute\": \"quit\"");
+	assert_int_equal(send(fd, "\0}\n", 3, MSG_NOSIGNAL), 3);
+	r = client_recv(fd);
+	assert_non_null(strstr(json_object_get_string(path_get(r, "error", "desc")),
+			       "JSON parse error"));
+	json_object_put(r);
 	/* Nesting deeper than the tokener allows. */
 	{
 		char deep[200];

@@ -87,11 +87,13 @@ static void put(struct fixture *f, uint64_t gpa, const char *s)
 
 static void assert_needs_reset(struct fixture *f, const char *needle)
 {
+	char why[256];
 	struct virtio_mmio_dev *d = virtio_console_transport(f->c);
 
 	assert_true(virtio_mmio_status(d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-	if (!strstr(virtio_mmio_needs_reset_reason(d), needle))
-		fail_msg("reason \"%s\" lacks \"%s\"", virtio_mmio_needs_reset_reason(d), needle);
+	virtio_mmio_needs_reset_reason(d, why, sizeof(why));
+	if (!strstr(why, needle))
+		fail_msg("reason \"%s\" lacks \"%s\"", why, needle);
 	assert_non_null(strstr(f->rec.last_log, "virtio-console: DEVICE_NEEDS_RESET"));
 }
 
