@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -464,6 +466,118 @@ static void test_elem_read_write_across_segments(void **state)
 	assert_int_equal(virtq_elem_read(&f->e, &f->mem, 0, out, sizeof(out)), -EIO);
 }
 
+/* Addresses a hostile driver would try: inside, at the edges, and outside. */
+static uint64_t random_addr(unsigned *seed)
+{
+	switch (rand_r(seed) % 6) {
+	case 0:
+		return BUF(rand_r(seed) % 8) + (uint64_t)(rand_r(seed) % 64);
+	case 1:
+		return FAKE_BASE + FAKE_SIZE - (uint64_t)(rand_r(seed) % 64);
+	case 2:
+		return FAKE_BASE - (uint64_t)(rand_r(seed) % 64);
+	case 3:
+		return (BUF(0) & ~FAKE_SHARED_BIT) + (uint64_t)(rand_r(seed) % 4096);
+	case 4:
+		return ~0ull - (uint64_t)(rand_r(seed) % 4096);
+	default:
+		return FAKE_BASE + (uint64_t)rand_r(seed) % FAKE_SIZE;
+	}
+}
+
+static uint32_t random_len(unsigned *seed)
+{
+	switch (rand_r(seed) % 4) {
+	case 0:
+		return (uint32_t)(rand_r(seed) % 4) * 16;
+	case 1:
+		return 0xffffffffu - (uint32_t)(rand_r(seed) % 16);
+	default:
+		return (uint32_t)(rand_r(seed) % 8192);
+	}
+}
+
+static void random_desc(unsigned *seed, struct virtq_desc *d, unsigned span)
+{
+	d->addr = random_addr(seed);
+	d->len = random_len(seed);
+	d->flags = (uint16_t)(rand_r(seed) % 8);
+	d->next = (uint16_t)(rand_r(seed) % (span + 2));
+}
+
+/* What a successful pop promises: every segment shared, readable first. */
+static void check_elem(struct fixture *f)
+{
+	uint64_t out = 0, in = 0;
+
+	assert_true(f->e.n_out + f->e.n_in <= NUM);
+	for (unsigned i = 0; i < f->e.n_out + f->e.n_in; i++) {
+		const struct virtq_seg *sg = &f->e.seg[i];
+
+		assert_int_equal(sg->device_writable, i >= f->e.n_out);
+		if (sg->len)
+			assert_non_null(f->mem.shared_ptr(f->mem.opaque, sg->gpa, sg->len));
+		if (sg->device_writable)
+			in += sg->len;
+		else
+			out += sg->len;
+	}
+	assert_int_equal(out, f->e.out_bytes);
+	assert_int_equal(in, f->e.in_bytes);
+}
+
+/* Random rings from a hostile driver: refused or well-formed, never a crash. */
+static void test_random_rings(void **state)
+{
+	struct fixture *f = *state;
+	const char *env = getenv("QT_VIRTQ_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 0) : (unsigned)time(NULL);
+	unsigned ok = 0, refused = 0;
+	struct virtq_desc table[NUM];
+
+	printf("test_random_rings: seed %u (set QT_VIRTQ_SEED to repeat)\n", seed);
+	for (int iter = 0; iter < 20000; iter++) {
+		uint16_t before = f->vq.last_avail_idx;
+		bool indirect = rand_r(&seed) & 1;
+		int rc;
+
+		for (unsigned i = 0; i < NUM; i++)
+			random_desc(&seed, &table[i], NUM);
+		memcpy(fake_ptr(&f->m, FAKE_BASE), table, sizeof(table));
+		for (unsigned i = 0; i < NUM; i++)
+			random_desc(&seed, &table[i], NUM);
+		memcpy(fake_ptr(&f->m, BUF(7)), table, sizeof(table));
+		if (rand_r(&seed) % 4 == 0)
+			drv_set_desc(&f->t, 0, 0, BUF(7), 16 * (1 + rand_r(&seed) % (NUM + 1)),
+				     VIRTQ_DESC_F_INDIRECT, 0);
+		f->t.q[0].avail_idx = (uint16_t)(f->vq.last_avail_idx + rand_r(&seed) % (NUM + 3));
+		for (unsigned i = 0; i < NUM; i++) {
+			uint16_t head = (uint16_t)(rand_r(&seed) % (NUM + 1));
+
+			memcpy(fake_ptr(&f->m, FAKE_BASE + 0x1000 + 4 + 2 * i), &head, 2);
+		}
+		memcpy(fake_ptr(&f->m, FAKE_BASE + 0x1000 + 2), &f->t.q[0].avail_idx, 2);
+		rc = pop(f, indirect);
+		if (rc == 1) {
+			check_elem(f);
+			assert_int_equal(f->vq.last_avail_idx, (uint16_t)(before + 1));
+			assert_int_equal(virtqueue_push(&f->vq, &f->mem, f->e.head, 0, f->err,
+							sizeof(f->err)), 0);
+			ok++;
+		} else {
+			assert_int_equal(f->vq.last_avail_idx, before);
+			if (rc == -EIO) {
+				assert_true(f->err[0] != '\0');
+				refused++;
+			} else {
+				assert_int_equal(rc, 0);
+			}
+		}
+	}
+	printf("test_random_rings: %u chains taken, %u refused\n", ok, refused);
+	assert_true(ok > 0 && refused > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +611,7 @@ int main(void)
 		T(test_pop_indirect_buffer_outside_shared_memory),
 		T(test_should_interrupt),
 		T(test_elem_read_write_across_segments),
+		T(test_random_rings),
 #undef T
 	};
 
