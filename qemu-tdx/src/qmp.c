@@ -31,9 +31,18 @@ struct qmp_client {
 	size_t out_len;
 };
 
+/* An event posted by another thread, waiting for the server thread. */
+struct qmp_event {
+	struct qmp_event *next;
+	struct json_object *obj;
+};
+
 struct qmp_server {
 	int listen_fd;
-	int wake_fd;
+	int wake_fd;			/* events posted, or stop */
+	pthread_mutex_t event_lock;	/* guards events and stopping */
+	struct qmp_event *events, **events_tail;
+	bool stopping;
 	struct qmp_spec spec;
 	dev_t sock_dev;
 	ino_t sock_ino;
@@ -241,7 +250,7 @@ static void handle_message(struct qmp_server *s, struct qmp_client *c, struct js
 	/* QEMU replies, then announces SHUTDOWN to every negotiated client. */
 	for (int i = 0; i < QMP_MAX_CLIENTS; i++)
 		if (s->clients[i].fd >= 0 && s->clients[i].sess.negotiated)
-			client_send(&s->clients[i], qmp_shutdown_event());
+			client_send(&s->clients[i], qmp_shutdown_event(false, "host-qmp-quit"));
 	s->ops.quit(s->ops.opaque);
 }
 
@@ -349,6 +358,32 @@ static void accept_client(struct qmp_server *s)
 		client_open(c, fd);
 }
 
+/* Send posted events to every negotiated client; true once asked to stop. */
+static bool drain_events(struct qmp_server *s)
+{
+	struct qmp_event *list, *next;
+	uint64_t count;
+	bool stopping;
+
+	if (read(s->wake_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		return true;
+	pthread_mutex_lock(&s->event_lock);
+	list = s->events;
+	s->events = NULL;
+	s->events_tail = &s->events;
+	stopping = s->stopping;
+	pthread_mutex_unlock(&s->event_lock);
+	for (; list; list = next) {
+		next = list->next;
+		for (int i = 0; i < QMP_MAX_CLIENTS; i++)
+			if (s->clients[i].fd >= 0 && s->clients[i].sess.negotiated)
+				client_send(&s->clients[i], json_object_get(list->obj));
+		json_object_put(list->obj);
+		free(list);
+	}
+	return stopping;
+}
+
 static void *server_thread(void *arg)
 {
 	struct qmp_server *s = arg;
@@ -376,7 +411,7 @@ static void *server_thread(void *arg)
 				continue;
 			break;
 		}
-		if (pfd[0].revents)
+		if (pfd[0].revents && drain_events(s))
 			break;
 		if (pfd[1].revents & POLLIN)
 			accept_client(s);
@@ -430,6 +465,14 @@ static void server_free(struct qmp_server *s)
 	}
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
+	while (s->events) {
+		struct qmp_event *e = s->events;
+
+		s->events = e->next;
+		json_object_put(e->obj);
+		free(e);
+	}
+	pthread_mutex_destroy(&s->event_lock);
 	free(s);
 }
 
@@ -447,6 +490,8 @@ int qmp_server_start(const char *spec, const struct qmp_ops *ops, struct qmp_ser
 		return fail(err, n, -ENOMEM, "-qmp: out of memory");
 	s->listen_fd = -1;
 	s->wake_fd = -1;
+	pthread_mutex_init(&s->event_lock, NULL);
+	s->events_tail = &s->events;
 	s->ops = *ops;
 	for (int i = 0; i < QMP_MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
@@ -454,7 +499,7 @@ int qmp_server_start(const char *spec, const struct qmp_ops *ops, struct qmp_ser
 	if (!rc)
 		rc = listen_unix(s, why, sizeof(why));
 	if (!rc) {
-		s->wake_fd = eventfd(0, EFD_CLOEXEC);
+		s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (s->wake_fd < 0)
 			rc = fail(why, sizeof(why), -errno, "eventfd: %s", strerror(errno));
 	}
@@ -474,14 +519,57 @@ int qmp_server_start(const char *spec, const struct qmp_ops *ops, struct qmp_ser
 	return 0;
 }
 
-void qmp_server_stop(struct qmp_server *s)
+static void wake(struct qmp_server *s)
 {
 	uint64_t one = 1;
 
+	/* Only fails when the counter is saturated, which already wakes the thread. */
+	if (write(s->wake_fd, &one, sizeof(one)) != sizeof(one) && errno != EAGAIN)
+		fprintf(stderr, "qmp: cannot wake the server thread: %s\n", strerror(errno));
+}
+
+static int post_event(struct qmp_server *s, struct json_object *obj)
+{
+	struct qmp_event *e = calloc(1, sizeof(*e));
+
+	if (!e || !obj) {
+		free(e);
+		json_object_put(obj);
+		return -ENOMEM;
+	}
+	e->obj = obj;
+	pthread_mutex_lock(&s->event_lock);
+	*s->events_tail = e;
+	s->events_tail = &e->next;
+	pthread_mutex_unlock(&s->event_lock);
+	wake(s);
+	return 0;
+}
+
+int qmp_server_event_shutdown(struct qmp_server *s, bool guest, const char *reason)
+{
+	if (!s || !reason)
+		return -EINVAL;
+	return post_event(s, qmp_shutdown_event(guest, reason));
+}
+
+int qmp_server_event_guest_panicked(struct qmp_server *s, const char *action,
+				    const struct qmp_tdx_panic *panic)
+{
+	if (!s || !panic || !action ||
+	    (strcmp(action, "pause") && strcmp(action, "poweroff") && strcmp(action, "run")))
+		return -EINVAL;
+	return post_event(s, qmp_guest_panicked_event(action, panic));
+}
+
+void qmp_server_stop(struct qmp_server *s)
+{
 	if (!s)
 		return;
-	if (write(s->wake_fd, &one, sizeof(one)) != sizeof(one))
-		fprintf(stderr, "qmp: cannot wake the server thread: %s\n", strerror(errno));
+	pthread_mutex_lock(&s->event_lock);
+	s->stopping = true;
+	pthread_mutex_unlock(&s->event_lock);
+	wake(s);
 	pthread_join(s->thread, NULL);
 	server_free(s);
 }

@@ -42,6 +42,14 @@ struct qmp_ops {
 	void (*quit)(void *opaque);
 };
 
+/** GUEST_PANICKED's "info" for a TD's ReportFatalError (GuestPanicInformation type tdx). */
+struct qmp_tdx_panic {
+	uint32_t error_code;
+	char message[65];		/* up to 64 bytes from the TD, NUL-terminated */
+	bool has_gpa;			/* error code bit 63: R13 holds a GPA */
+	uint64_t gpa;
+};
+
 /** A parsed -qmp argument. */
 struct qmp_spec {
 	char path[108];			/* sizeof(sockaddr_un.sun_path) */
@@ -67,8 +75,26 @@ int qmp_server_start(const char *spec, const struct qmp_ops *ops, struct qmp_ser
 		     char *err, size_t n);
 
 /**
- * qmp_server_stop() - stop the thread, close every client and remove the
- * socket file (NULL is fine).
+ * qmp_server_event_shutdown() - send SHUTDOWN {"guest": @guest, "reason":
+ * @reason} (QEMU's ShutdownCause names, e.g. "guest-shutdown") to every
+ * negotiated client.  Callable from any thread; events posted before
+ * qmp_server_stop() are sent before the clients are closed.
+ * @return 0 or -ENOMEM.
+ */
+int qmp_server_event_shutdown(struct qmp_server *s, bool guest, const char *reason);
+
+/**
+ * qmp_server_event_guest_panicked() - send GUEST_PANICKED {"action":
+ * @action ("pause", "poweroff" or "run"), "info": {"type": "tdx", ...}}.
+ * Bytes of the TD's message outside printable ASCII are sent as '?'.
+ * @return 0, -EINVAL for another action, -ENOMEM.
+ */
+int qmp_server_event_guest_panicked(struct qmp_server *s, const char *action,
+				    const struct qmp_tdx_panic *panic);
+
+/**
+ * qmp_server_stop() - send pending events, stop the thread, close every
+ * client and remove the socket file (NULL is fine).
  */
 void qmp_server_stop(struct qmp_server *s);
 

@@ -232,20 +232,51 @@ struct json_object *qmp_dispatch(const struct qmp_ops *ops, struct qmp_session *
 	return reply;
 }
 
-struct json_object *qmp_shutdown_event(void)
+static struct json_object *qmp_event(const char *name, struct json_object *data)
 {
 	struct json_object *ev = json_object_new_object();
 	struct json_object *ts = json_object_new_object();
-	struct json_object *data = json_object_new_object();
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
 	json_object_object_add(ts, "seconds", json_object_new_int64(tv.tv_sec));
 	json_object_object_add(ts, "microseconds", json_object_new_int64(tv.tv_usec));
-	json_object_object_add(data, "guest", json_object_new_boolean(false));
-	json_object_object_add(data, "reason", json_object_new_string("host-qmp-quit"));
 	json_object_object_add(ev, "timestamp", ts);
-	json_object_object_add(ev, "event", json_object_new_string("SHUTDOWN"));
+	json_object_object_add(ev, "event", json_object_new_string(name));
 	json_object_object_add(ev, "data", data);
 	return ev;
+}
+
+struct json_object *qmp_shutdown_event(bool guest, const char *reason)
+{
+	struct json_object *data = json_object_new_object();
+
+	json_object_object_add(data, "guest", json_object_new_boolean(guest));
+	json_object_object_add(data, "reason", json_object_new_string(reason));
+	return qmp_event("SHUTDOWN", data);
+}
+
+struct json_object *qmp_guest_panicked_event(const char *action,
+					     const struct qmp_tdx_panic *panic)
+{
+	struct json_object *data = json_object_new_object();
+	struct json_object *info = json_object_new_object();
+	char msg[sizeof(panic->message)];
+	size_t i;
+
+	/* The message comes from the TD: keep printable ASCII only. */
+	for (i = 0; i < sizeof(msg) - 1 && panic->message[i]; i++) {
+		unsigned char c = (unsigned char)panic->message[i];
+
+		msg[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	msg[i] = '\0';
+	json_object_object_add(info, "type", json_object_new_string("tdx"));
+	json_object_object_add(info, "error-code", json_object_new_int64(panic->error_code));
+	json_object_object_add(info, "message", json_object_new_string(msg));
+	if (panic->has_gpa)
+		json_object_object_add(info, "gpa", json_object_new_uint64(panic->gpa));
+	json_object_object_add(data, "action", json_object_new_string(action));
+	json_object_object_add(data, "info", info);
+	return qmp_event("GUEST_PANICKED", data);
 }

@@ -38,7 +38,11 @@ struct json_object *qmp_error(const char *cls, const char *fmt, ...)
 struct json_object *qmp_dispatch(const struct qmp_ops *ops, struct qmp_session *sess,
 				 struct json_object *req, bool *quit);
 
-/** qmp_shutdown_event() - the SHUTDOWN event QEMU sends on quit. */
-struct json_object *qmp_shutdown_event(void);
+/** qmp_shutdown_event() - a SHUTDOWN event, as QEMU sends on quit or guest shutdown. */
+struct json_object *qmp_shutdown_event(bool guest, const char *reason);
+
+/** qmp_guest_panicked_event() - GUEST_PANICKED with GuestPanicInformation type tdx. */
+struct json_object *qmp_guest_panicked_event(const char *action,
+					     const struct qmp_tdx_panic *panic);
 
 #endif /* TDX_QEMU_TDX_QMP_COMMANDS_H */

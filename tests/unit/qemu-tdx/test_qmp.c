@@ -587,6 +587,61 @@ static void test_quit(void **state)
 	close(other);
 }
 
+static void test_events(void **state)
+{
+	struct fixture *f = *state;
+	int fd = open_session(f);
+	int fresh = client_connect(f->path);
+	struct qmp_tdx_panic panic = { .error_code = 0x1234, .has_gpa = true, .gpa = 0x8000ull << 32 };
+	struct json_object *r, *info;
+	bool eof;
+
+	json_object_put(client_recv(fresh));
+	assert_int_equal(qmp_server_event_shutdown(f->s, true, "guest-shutdown"), 0);
+	r = client_recv(fd);
+	assert_string_equal(json_object_get_string(path_get(r, "event", NULL)), "SHUTDOWN");
+	assert_true(json_object_get_boolean(path_get(r, "data", "guest")));
+	assert_string_equal(json_object_get_string(path_get(r, "data", "reason")), "guest-shutdown");
+	json_object_put(r);
+
+	/* The TD's message may hold anything; it goes out as printable ASCII. */
+	snprintf(panic.message, sizeof(panic.message), "bad\xff\x01\"ring\"\n");
+	assert_int_equal(qmp_server_event_guest_panicked(f->s, "pause", &panic), 0);
+	r = client_recv(fd);
+	assert_string_equal(json_object_get_string(path_get(r, "event", NULL)), "GUEST_PANICKED");
+	assert_string_equal(json_object_get_string(path_get(r, "data", "action")), "pause");
+	info = path_get(r, "data", "info");
+	assert_string_equal(json_object_get_string(path_get(info, "type", NULL)), "tdx");
+	assert_int_equal(json_object_get_int64(path_get(info, "error-code", NULL)), 0x1234);
+	assert_string_equal(json_object_get_string(path_get(info, "message", NULL)),
+			    "bad??\"ring\"?");
+	assert_int_equal(json_object_get_uint64(path_get(info, "gpa", NULL)), 0x8000ull << 32);
+	json_object_put(r);
+	panic.has_gpa = false;
+	assert_int_equal(qmp_server_event_guest_panicked(f->s, "poweroff", &panic), 0);
+	r = client_recv(fd);
+	assert_null(path_get(path_get(r, "data", "info"), "gpa", NULL));
+	json_object_put(r);
+	assert_int_equal(qmp_server_event_guest_panicked(f->s, "reboot", &panic), -EINVAL);
+	assert_int_equal(qmp_server_event_shutdown(NULL, true, "guest-shutdown"), -EINVAL);
+
+	/* A client still negotiating gets no events. */
+	assert_null(client_recv_ms(fresh, 200, &eof));
+	assert_false(eof);
+
+	/* An event posted just before stop is delivered before the close. */
+	assert_int_equal(qmp_server_event_shutdown(f->s, true, "guest-shutdown"), 0);
+	qmp_server_stop(f->s);
+	f->s = NULL;
+	r = client_recv(fd);
+	assert_string_equal(json_object_get_string(path_get(r, "event", NULL)), "SHUTDOWN");
+	json_object_put(r);
+	assert_null(client_recv_ms(fd, 1000, &eof));
+	assert_true(eof);
+	close(fd);
+	close(fresh);
+}
+
 static void test_client_limit(void **state)
 {
 	struct fixture *f = *state;
@@ -692,6 +747,7 @@ int main(void)
 		T(test_abrupt_disconnects),
 		T(test_client_that_never_reads),
 		T(test_quit),
+		T(test_events),
 		T(test_client_limit),
 		T(test_stop_removes_socket),
 #undef T
