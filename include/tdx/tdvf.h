@@ -180,6 +180,14 @@ TDX_ASSERT_SIZE(struct efi_hob_cpu, 16);
  * with RDI = GPA of a struct tdvf_boot_info and RSI = TDVF_BOOT_INFO_MAGIC.
  * All GPAs are private (shared bit clear) unless a field says otherwise.
  */
+/*
+ * ovmf-tdvf's page tables also map VA TDVF_SHARED_ALIAS_VA + x to GPA
+ * x | shared bit for x below 4 GiB (2 MiB pages), so the payload can
+ * reach memory it converted to shared, and shared MMIO, without its own
+ * page tables.  In a plain VM the alias maps the same memory as VA x.
+ */
+#define TDVF_SHARED_ALIAS_VA		0x100000000ull
+
 #define TDVF_BOOT_INFO_MAGIC		0x6F666E49746F6F42ull	/* "BootInfo" */
 #define TDVF_BOOT_INFO_VERSION		1
 #define TDVF_BOOT_INFO_MAX_MEMMAP	64
