@@ -23,9 +23,13 @@
 #define MACHINE_HIGHMEM_BASE	(4ULL << 30)
 #define MACHINE_PAGE		4096ULL
 #define MACHINE_GPAW		48		/* TD: shared bit 47 */
+#define MACHINE_TD_XFAM		0x3ULL		/* x87 | SSE: what the TD's vCPUs get */
 #define MACHINE_MAX_INFLIGHT_QUOTES	16
+#define MACHINE_VIRTIO_CONSOLE_BASE	0xFEB00000ULL	/* window VIRTIO_MMIO_WINDOW_SIZE */
 
 struct machine;
+struct qmp_server;
+struct virtio_console;
 
 struct vmm_vcpu {
 	struct machine *m;
@@ -65,6 +69,8 @@ struct machine {
 	struct dev_serial serial;
 	struct dev_pm pm;
 	struct fw_cfg fw_cfg;
+	struct virtio_console *console;	/* virtio-mmio at MACHINE_VIRTIO_CONSOLE_BASE */
+	struct qmp_server *qmp;		/* -qmp, or NULL */
 
 	unsigned int nr_vcpus;
 	struct vmm_vcpu vcpu[VMM_MAX_VCPUS];
@@ -76,6 +82,7 @@ struct machine {
 	uint64_t supported_attrs;
 	uint64_t user_tdvmcallinfo_r11;
 	uint64_t hob_gpa;
+	uint8_t mrtd[48];		/* read after FINALIZE, for query-tdx */
 
 	/* plain VM */
 	int kvm_fd;
@@ -120,6 +127,15 @@ void machine_destroy(struct machine *m);
 
 /** machine_request_stop() - stop every vCPU; the first caller's @code is the exit status. */
 void machine_request_stop(struct machine *m, int code);
+
+/**
+ * machine_shutdown() - stop with @code and tell QMP clients why (QEMU's
+ * ShutdownCause @reason, e.g. "guest-shutdown"), unless already stopping.
+ */
+void machine_shutdown(struct machine *m, int code, bool guest, const char *reason);
+
+/** machine_start_qmp() - the -qmp server, if asked for. */
+int machine_start_qmp(struct machine *m, char *err, size_t errlen);
 bool machine_stopping(struct machine *m);
 
 /**

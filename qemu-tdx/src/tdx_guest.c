@@ -18,9 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "machine.h"
+#include <tdx/tdx_metadata.h>
+#include <tdx/tdx_seamcall.h>
+#include <tdx/tdx_status.h>
 
-#define TD_XFAM			0x3ULL		/* x87 | SSE */
+#include "machine.h"
+#include "tdx_host.h"
+
 #define TD_PHYS_BITS		46
 #define INIT_VM_RETRIES		10000		/* QEMU's retry bound for -EAGAIN */
 
@@ -136,7 +140,7 @@ static int init_vm(struct machine *m, char *err, size_t errlen)
 	if (!init)
 		return fail(err, errlen, "out of memory");
 	init->attributes = o->attributes;
-	init->xfam = TD_XFAM;
+	init->xfam = MACHINE_TD_XFAM;
 	memcpy(init->mrconfigid, o->mrconfigid, TDX_DIGEST_SIZE);
 	memcpy(init->mrowner, o->mrowner, TDX_DIGEST_SIZE);
 	memcpy(init->mrownerconfig, o->mrownerconfig, TDX_DIGEST_SIZE);
@@ -226,6 +230,22 @@ static int add_sections(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * MRTD for query-tdx, as the host kernel reads TD metadata (TDH.MNG.RD of
+ * the six MRTD elements); left zero if the module refuses.
+ */
+static void read_mrtd(struct machine *m)
+{
+	for (unsigned int i = 0; i < sizeof(m->mrtd) / 8; i++) {
+		struct tdx_module_args a = { .rax = TDH_MNG_RD, .rcx = kvm_tdx_vm_tdr_pa(m->vm),
+					     .rdx = MD_TD_MRTD + i };
+
+		if (tdx_host_seamcall(m->boot.host, 0, &a) != TDX_SUCCESS)
+			return;
+		memcpy(m->mrtd + 8 * i, &a.r8, 8);
+	}
+}
+
 int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 {
 	int ret;
@@ -262,7 +282,10 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	if (private_slot(m, 2, m->bios_gpa, m->bios_size, NULL, err, errlen) ||
 	    add_sections(m, err, errlen))
 		return -1;
-	return tdx_ioctl(m, NULL, KVM_TDX_FINALIZE_VM, 0, 0, err, errlen) ? -1 : 0;
+	if (tdx_ioctl(m, NULL, KVM_TDX_FINALIZE_VM, 0, 0, err, errlen))
+		return -1;
+	read_mrtd(m);
+	return 0;
 }
 
 void tdx_guest_destroy(struct machine *m)

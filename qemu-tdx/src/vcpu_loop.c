@@ -150,7 +150,8 @@ static bool handle_system_event(struct vmm_vcpu *v)
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 	case KVM_SYSTEM_EVENT_RESET:
 		/* qemu-tdx cannot rebuild a guest: a reset is a shutdown, as -no-reboot. */
-		machine_request_stop(v->m, 0);
+		machine_shutdown(v->m, 0, true, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
+				 "guest-reset" : "guest-shutdown");
 		return false;
 	default:
 		fprintf(stderr, "qemu-tdx: vCPU %u: system event %u\n", v->index, run->system_event.type);
@@ -177,7 +178,7 @@ static bool handle_exit(struct vmm_vcpu *v)
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		/* A triple fault: the guest is gone; -no-reboot semantics. */
-		machine_request_stop(v->m, 0);
+		machine_shutdown(v->m, 0, true, "guest-reset");
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(v);
