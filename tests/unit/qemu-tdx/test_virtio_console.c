@@ -330,6 +330,39 @@ static void test_reset_drops_pending_bytes(void **state)
 	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
 }
 
+/*
+ * The order ovmf-tdvf's payload-demo uses: VERSION_1 and ACCESS_PLATFORM,
+ * 8-entry queues, the receive buffer posted and notified before the
+ * transmit, then a reset that must leave nothing behind.
+ */
+static void test_payload_sequence(void **state)
+{
+	struct fixture *f = *state;
+	const char *msg = "tdx-emu payload says hello";
+	uint32_t id, len;
+	unsigned lookups;
+
+	drv_init(&f->t, f->t.d, &f->m, FEATURES | (1ull << VIRTIO_F_ACCESS_PLATFORM), 2, 8);
+	drv_add_buf(&f->t, RXQ, BUF(0), 256, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	put(f, BUF(1), msg);
+	drv_add_buf(&f->t, TXQ, BUF(1), (uint32_t)strlen(msg), false);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+	assert_true(drv_get_used(&f->t, TXQ, &id, &len));
+	assert_true(id == 0 && len == 0);
+	assert_true(drv_get_used(&f->t, RXQ, &id, &len));
+	assert_true(id == 0 && len == strlen(msg));
+	assert_memory_equal(fake_ptr(&f->m, BUF(0)), msg, len);
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
+	assert_int_equal(drv_write(&f->t, VIRTIO_MMIO_STATUS, 0), 0);
+	/* The payload now converts the block back to private: nothing may touch it. */
+	fake_mem_revoke(&f->m, FAKE_BASE, FAKE_SIZE);
+	lookups = f->m.lookups;
+	assert_int_equal(virtio_console_input(f->c, "late", 4), 4);
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_STATUS), 0);
+	assert_int_equal(f->m.lookups, lookups);
+}
+
 #define STRESS_BYTES 200000
 
 struct stress {
@@ -402,6 +435,7 @@ int main(void)
 		T(test_identity_and_config),
 		T(test_create_rejects_missing_arguments),
 		T(test_round_trip_loopback),
+		T(test_payload_sequence),
 		T(test_loopback_waits_for_receive_buffers),
 		cmocka_unit_test_setup_teardown(test_without_loopback_nothing_comes_back,
 						setup_plain, teardown),
