@@ -18,6 +18,7 @@
 #include "metadata.h"
 #include "platform.h"
 #include "pmem.h"
+#include "posted_intr.h"
 #include "sept.h"
 #include "shared_ept.h"
 #include "tdcall.h"
@@ -33,38 +34,56 @@
 #define INTR_INFO_VALID		TDX_BIT(31)
 #define INTR_TYPE_HW_EXCEPTION	(3U << 8)
 
-/* Which engine vCPU LP @lp runs, so that platform_lp_kick() can preempt it. */
-static void running_set(struct tdx_module *mod, struct plat_lp *lp, struct td_vcpu *ev)
+/*
+ * Which TD vCPU LP @lp runs, so that an interrupt for that LP can reach it.
+ * Entering also does what the CPU does with posted interrupts that were
+ * notified while the vCPU was out.
+ */
+static void running_set(struct tdx_module *mod, struct plat_lp *lp, struct vcpu *v)
 {
 	unsigned int i = lp_index(lp);
 
 	if (i >= mod->nr_lps)
 		return;
 	pthread_mutex_lock(&mod->running_lock);
-	mod->running[i] = ev;
-	/* A kick that came just before the entry still preempts it. */
-	if (ev && mod->kick_pending[i])
-		td_vcpu_kick(ev);
+	mod->running[i] = v;
+	if (v) {
+		posted_intr_process(mod, v);
+		/* A kick that came just before the entry still preempts it. */
+		if (mod->kick_pending[i])
+			td_vcpu_kick(v->engine);
+	}
 	mod->kick_pending[i] = false;
 	pthread_mutex_unlock(&mod->running_lock);
 }
 
-/* The host interrupts LP @i: the TD vCPU there exits (external interrupt). */
-static void lp_kicked(void *ctx, unsigned int i)
+/*
+ * An interrupt for LP @i.  Its TD vCPU's notification vector is consumed
+ * by posted-interrupt processing, without a TD exit; any other vector is
+ * the host's, and the vCPU exits (external interrupt).
+ */
+static void lp_interrupt(void *ctx, unsigned int i, uint8_t vector)
 {
 	struct tdx_module *mod = ctx;
+	struct vcpu *v;
 
+	if (i >= mod->nr_lps)
+		return;
 	pthread_mutex_lock(&mod->running_lock);
-	if (i < mod->nr_lps && mod->running[i])
-		td_vcpu_kick(mod->running[i]);
-	else if (i < mod->nr_lps)
+	v = mod->running[i];
+	if (v && (v->ctls.pinbased & VCPU_PINBASED_POSTED_INT) &&
+	    vector == v->ctls.posted_int_nv)
+		posted_intr_process(mod, v);
+	else if (v)
+		td_vcpu_kick(v->engine);
+	else if (vector == PLATFORM_VECTOR_RESCHEDULE)
 		mod->kick_pending[i] = true;
 	pthread_mutex_unlock(&mod->running_lock);
 }
 
 void vp_enter_register(struct tdx_module *mod)
 {
-	platform_set_lp_kick_handler(mod->plat, lp_kicked, mod);
+	platform_set_lp_interrupt_handler(mod->plat, lp_interrupt, mod);
 }
 
 
@@ -363,7 +382,7 @@ tdx_status_t tdh_vp_enter(struct tdx_module *mod, struct plat_lp *lp,
 	vcpu_state_transition(v, VCPU_ACTIVE);
 	td_unlock(td);
 
-	running_set(mod, lp, v->engine);
+	running_set(mod, lp, v);
 	while (next == LOOP_RESUME && !err) {
 		struct td_vcpu_exit e;
 

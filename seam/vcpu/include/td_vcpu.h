@@ -142,6 +142,15 @@ int td_vm_map_shared(struct td_vm *vm, unsigned int slot, uint64_t gpa, void *hv
 		     uint64_t size);
 
 /** td_vcpu_create() - KVM vCPU @index with the TD's CPUID list (leaf 0x21 added). */
+/**
+ * td_vm_post_interrupt() - deliver @vector to the virtual APIC with x2APIC
+ * ID @apic_id (the vCPU index), as posted-interrupt processing moves a PIR
+ * bit to the virtual IRR.  -ENXIO when that APIC did not take it (it is
+ * software-disabled).  Safe from any thread, also while the vCPU runs or
+ * halts: KVM wakes it.
+ */
+int td_vm_post_interrupt(struct td_vm *vm, uint32_t apic_id, uint8_t vector);
+
 int td_vcpu_create(struct td_vm *vm, unsigned int index, const struct td_vcpu_cpuid *cpuid,
 		   unsigned int n, struct td_vcpu **out);
 void td_vcpu_destroy(struct td_vcpu *vcpu);

@@ -19,7 +19,10 @@
 #define MSR_PERF_GLOBAL_CTRL 0x38F
 #define MSR_SFMASK	0xC0000084
 #define KICK_SIGNAL	(SIGRTMIN + 7)
+#define HALT_PROBE_SIGNAL (SIGRTMIN + 8)
+#define HALT_PROBE_NS	1000000L	/* how long a HLT may sleep before it is a #VE */
 #define MAX_CPUID	256
+#define X86_OPCODE_HLT	0xF4
 
 static const uint8_t tdcall_bytes[4] = { 0x66, 0x0F, 0x01, 0xCC };
 
@@ -36,6 +39,7 @@ static void kick_install(void)
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(KICK_SIGNAL, &sa, NULL);
+	sigaction(HALT_PROBE_SIGNAL, &sa, NULL);
 }
 
 /* The TD's CPUID: KVM's supported list, the TD's values over it, and leaf 0x21. */
@@ -109,6 +113,8 @@ int td_vcpu_create(struct td_vm *vm, unsigned int index, const struct td_vcpu_cp
 		return ret;
 	}
 	ret = set_cpuid(v, cpuid, n);
+	if (!ret && ioctl(v->fd, KVM_SET_MP_STATE, &(struct kvm_mp_state){ KVM_MP_STATE_RUNNABLE }))
+		ret = -errno;	/* every TD vCPU starts running: no INIT/SIPI */
 	if (ret) {
 		td_vcpu_destroy(v);
 		return ret;
@@ -124,6 +130,8 @@ void td_vcpu_destroy(struct td_vcpu *v)
 {
 	if (!v)
 		return;
+	if (v->probe_armed_tid)
+		timer_delete(v->probe);
 	munmap(v->run, (size_t)v->vm->run_size);
 	close(v->fd);
 	free(v);
@@ -465,18 +473,6 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 		e->mmio.len = (uint8_t)run->mmio.len;
 		e->mmio.write = run->mmio.is_write;
 		return rewind_insn(v, e);
-	case KVM_EXIT_HLT: {
-		struct kvm_regs k;
-
-		/* KVM has stepped over the 1-byte HLT: step back onto it. */
-		if (ioctl(v->fd, KVM_GET_REGS, &k))
-			return -errno;
-		k.rip -= 1;
-		e->reason = TD_VCPU_EXIT_HLT;
-		e->insn_len = 1;
-		v->synced = false;
-		return ioctl(v->fd, KVM_SET_REGS, &k) ? -errno : 0;
-	}
 	case KVM_EXIT_SHUTDOWN:
 		e->reason = TD_VCPU_EXIT_SHUTDOWN;
 		return 0;
@@ -490,31 +486,102 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 	}
 }
 
-int td_vcpu_run(struct td_vcpu *v, struct td_vcpu_exit *e)
+/*
+ * HLT.  With the in-kernel LAPIC, KVM halts the vCPU itself and never
+ * exits for it, but in a TD HLT is a #VE.  So while the vCPU runs, a
+ * timer on this thread interrupts KVM_RUN every HALT_PROBE_NS; a vCPU
+ * found halted (its RIP just past an F4) is made runnable again and
+ * stepped back onto the HLT, and that is the HLT exit.  A halt an
+ * interrupt ends sooner is just a halt.
+ */
+static int halt_probe_arm(struct td_vcpu *v, bool on)
+{
+	struct itimerspec its = { 0 };
+	pid_t tid = gettid();
+
+	if (on && v->probe_armed_tid != tid) {
+		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID,
+					.sigev_signo = HALT_PROBE_SIGNAL };
+
+		if (v->probe_armed_tid)
+			timer_delete(v->probe);
+		v->probe_armed_tid = 0;
+		sev._sigev_un._tid = tid;	/* sigev_notify_thread_id, which glibc 2.36 lacks */
+		if (timer_create(CLOCK_MONOTONIC, &sev, &v->probe))
+			return -errno;
+		v->probe_armed_tid = tid;
+	}
+	if (!v->probe_armed_tid)
+		return 0;
+	if (on)
+		its.it_value.tv_nsec = its.it_interval.tv_nsec = HALT_PROBE_NS;
+	return timer_settime(v->probe, 0, &its, NULL) ? -errno : 0;
+}
+
+/* After an interrupted KVM_RUN: was the guest halted?  Then it is an HLT exit. */
+static int halt_check(struct td_vcpu *v, struct td_vcpu_exit *e)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs k;
+	uint8_t op;
+
+	e->reason = TD_VCPU_EXIT_NONE;
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp))
+		return -errno;
+	if (mp.mp_state != KVM_MP_STATE_HALTED)
+		return 0;
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) || ioctl(v->fd, KVM_GET_REGS, &k))
+		return -errno;
+	/* KVM has stepped over the 1-byte HLT: step back onto it. */
+	if (k.rip == 0 || read_gva(v, k.rip - 1, &op, 1) || op != X86_OPCODE_HLT)
+		return 0;
+	k.rip -= 1;
+	e->reason = TD_VCPU_EXIT_HLT;
+	e->insn_len = 1;
+	v->synced = false;
+	return ioctl(v->fd, KVM_SET_REGS, &k) ? -errno : 0;
+}
+
+static int run_once(struct td_vcpu *v, struct td_vcpu_exit *e)
 {
 	int ret;
 
-	v->thread = pthread_self();
+	memset(e, 0, sizeof(*e));
+	atomic_store(&v->running, true);
+	v->run->kvm_valid_regs = v->sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
 	do {
-		memset(e, 0, sizeof(*e));
-		atomic_store(&v->running, true);
-		v->run->kvm_valid_regs = v->sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
-		do {
-			ret = ioctl(v->fd, KVM_RUN, 0);
-		} while (ret < 0 && errno == EAGAIN);
-		atomic_store(&v->running, false);
-		/* KVM stored the registers on the way out, whatever the result. */
-		v->synced = v->sync;
-		if (ret < 0) {
-			if (errno != EINTR)
-				return -errno;
-			v->run->immediate_exit = 0;
-			e->reason = TD_VCPU_EXIT_INTR;
-			return 0;
-		}
-		ret = decode(v, e);
-	} while (!ret && e->reason == TD_VCPU_EXIT_NONE);
-	return ret;
+		ret = ioctl(v->fd, KVM_RUN, 0);
+	} while (ret < 0 && errno == EAGAIN);
+	atomic_store(&v->running, false);
+	/* KVM stored the registers on the way out, whatever the result. */
+	v->synced = v->sync;
+	if (ret == 0)
+		return decode(v, e);
+	if (errno != EINTR)
+		return -errno;
+	if (v->run->immediate_exit) {
+		/* td_vcpu_kick(): host preemption. */
+		v->run->immediate_exit = 0;
+		e->reason = TD_VCPU_EXIT_INTR;
+		return 0;
+	}
+	return halt_check(v, e);
+}
+
+int td_vcpu_run(struct td_vcpu *v, struct td_vcpu_exit *e)
+{
+	int ret, ret2;
+
+	v->thread = pthread_self();
+	ret = halt_probe_arm(v, true);
+	while (!ret) {
+		ret = run_once(v, e);
+		if (!ret && e->reason != TD_VCPU_EXIT_NONE)
+			break;
+	}
+	ret2 = halt_probe_arm(v, false);
+	return ret ? ret : ret2;
 }
 
 int td_vcpu_inject(struct td_vcpu *v, uint8_t vector, bool has_error, uint32_t error)

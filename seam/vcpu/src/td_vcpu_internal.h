@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <linux/kvm.h>
 
@@ -50,6 +52,9 @@ struct td_vcpu {
 	 */
 	bool sync;
 	bool synced;
+	/* HLT detection (td_vcpu.c): a timer on the thread running the vCPU. */
+	timer_t probe;
+	pid_t probe_armed_tid;		/* 0: no timer yet */
 };
 
 #endif /* TDX_TD_VCPU_INTERNAL_H */

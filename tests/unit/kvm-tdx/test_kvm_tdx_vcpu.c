@@ -4,6 +4,7 @@
  * entry, and vCPU pages at teardown (reference host-stack.md 1.1-1.3).
  */
 #include "kvm_tdx_test.h"
+#include "kvm_tdx_irqchip.h"
 
 /* A TD after INIT_VM on the default 2-LP machine. */
 static int setup_td(void **state)
@@ -58,8 +59,8 @@ static void init_vcpu_creates_tdvps(void **state)
 	before = tdx_host_free_page_count(kt->host);
 	assert_int_equal(kt_vcpu_cmd(v, KVM_TDX_INIT_VCPU, 0, 0x800000, NULL), 0);
 	assert_int_equal(kt_mng_rd_ok(kt, tdr, KT_TD_NUM_VCPUS), 1);
-	/* TDVPR + TDCX pages: the module's TDVPS size. */
-	assert_int_equal(before - tdx_host_free_page_count(kt->host), tdvps_pages);
+	/* TDVPR + TDCX pages (the module's TDVPS size), and the posted-interrupt descriptor. */
+	assert_int_equal(before - tdx_host_free_page_count(kt->host), tdvps_pages + 1);
 	(void)kt_vcpu_init(kt->vm, 1, 0x800000);
 	assert_int_equal(kt_mng_rd_ok(kt, tdr, KT_TD_NUM_VCPUS), 2);
 }
@@ -145,6 +146,7 @@ static void get_cpuid_returns_configured_values(void **state)
 
 	/* A second TD with its own CPUID list. */
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	kt->extra[0] = vm;
 	init->xfam = 3;
 	init->cpuid.entries[1] = (struct kvm_tdx_cpuid_entry2){ .function = 0x1, .eax = 0x806F8,
@@ -219,6 +221,8 @@ static void destroy_returns_vcpu_pages(void **state)
 	struct kvm_tdx_vcpu *uninit = NULL;
 
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	kt->extra[0] = vm;
 	kt_init_vm_simple(vm, 0, 3);
 	(void)kt_vcpu_init(vm, 0, 0x1000);
