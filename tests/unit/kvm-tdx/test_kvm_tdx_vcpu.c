@@ -30,6 +30,34 @@ static void create_vcpu_duplicate_id_eexist(void **state)
 	assert_null(b);
 }
 
+/*
+ * As upstream: TD vCPUs need the split irqchip (in-kernel LAPIC), enabled
+ * once and before the first vCPU; unknown capabilities are refused.
+ */
+static void create_vcpu_needs_split_irqchip(void **state)
+{
+	struct kt *kt = *state;
+	struct kvm_enable_cap x2apic = { .cap = KVM_CAP_X2APIC_API, .args[0] = 1ULL << 5 };
+	struct kvm_enable_cap bus = { .cap = KVM_CAP_X86_APIC_BUS_CYCLES_NS, .args[0] = 10 };
+	struct kvm_enable_cap other = { .cap = KVM_CAP_HALT_POLL };
+	struct kvm_tdx_vm *vm;
+	struct kvm_tdx_vcpu *v;
+
+	/* kt->vm has it (kvm_tdx_test.h): a second time is refused, as after vCPUs. */
+	assert_int_equal(enable_split_irqchip(kt->vm), -EEXIST);
+	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+	kt->extra[0] = vm;
+	kt_init_vm_simple(vm, 0, 3);
+	assert_int_equal(kvm_tdx_create_vcpu(vm, 0, &v), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, &x2apic), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, &bus), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, &other), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, NULL), -EINVAL);
+	assert_int_equal(enable_split_irqchip(vm), 0);
+	assert_int_equal(kvm_tdx_create_vcpu(vm, 0, &v), 0);
+	assert_int_equal(kvm_tdx_check_extension(kt->host, KVM_CAP_SPLIT_IRQCHIP), 1);
+}
+
 /* A TD takes at most as many vCPUs as the host has LPs (KVM_CAP_MAX_VCPUS). */
 static void create_vcpu_beyond_max_einval(void **state)
 {
@@ -238,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TTD(create_vcpu_duplicate_id_eexist),
 		TTD(create_vcpu_beyond_max_einval),
+		TTD(create_vcpu_needs_split_irqchip),
 		TTD(init_vcpu_creates_tdvps),
 		TTD(init_vcpu_twice_einval),
 		TTD(vcpu_cmd_bad_header_einval),
