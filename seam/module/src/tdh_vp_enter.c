@@ -11,7 +11,9 @@
  * Each TDCALL, and the exit path, take the TD lock again, blocking: they
  * are short, and no holder of the TD lock ever waits for anything.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dram_backing.h"
@@ -22,6 +24,7 @@
 #include "sept.h"
 #include "shared_ept.h"
 #include "tdcall.h"
+#include "td_msr.h"
 #include "tdh_vp.h"
 
 /* RCX: TDVPR PA in 51:12, bit 52 host-recoverability hint; bit 53 (L2) unsupported. */
@@ -87,6 +90,31 @@ void vp_enter_register(struct tdx_module *mod)
 }
 
 
+/* The table of td_msr.c as MSR bitmaps for the engine. */
+static int engine_msr_bitmaps(struct td *td)
+{
+	struct td_vm_msr_bitmaps *b = calloc(1, sizeof(*b));
+	int ret;
+
+	if (!b)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < TD_MSR_RANGE_SIZE; i++) {
+		uint8_t bit = (uint8_t)(1U << (i % 8));
+
+		if (td_msr_action(td, TD_MSR_LOW_BASE + i, false) == TD_MSR_NATIVE)
+			b->read_low[i / 8] |= bit;
+		if (td_msr_action(td, TD_MSR_LOW_BASE + i, true) == TD_MSR_NATIVE)
+			b->write_low[i / 8] |= bit;
+		if (td_msr_action(td, TD_MSR_HIGH_BASE + i, false) == TD_MSR_NATIVE)
+			b->read_high[i / 8] |= bit;
+		if (td_msr_action(td, TD_MSR_HIGH_BASE + i, true) == TD_MSR_NATIVE)
+			b->write_high[i / 8] |= bit;
+	}
+	ret = td_vm_set_msr_bitmaps(td->engine, b);
+	free(b);
+	return ret;
+}
+
 /* Make the TD's KVM VM and this vCPU's KVM vCPU on first use (TD lock held). */
 static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
 				   struct vcpu *v)
@@ -98,7 +126,8 @@ static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, s
 		if (td_vm_create(mod->plat, &td->engine))
 			return TDX_SYS_BUSY;
 		/* Everything MAPPED so far, and the host's shared memory, becomes visible. */
-		if (sept_engine_map(mod, lp, td, 0, td_shared_bit(td)) != TDX_SUCCESS ||
+		if (engine_msr_bitmaps(td) ||
+		    sept_engine_map(mod, lp, td, 0, td_shared_bit(td)) != TDX_SUCCESS ||
 		    shared_ept_replay(td)) {
 			td_vm_destroy(td->engine);
 			td->engine = NULL;
@@ -284,6 +313,14 @@ static enum loop_next handle_exit(struct tdx_module *mod, struct plat_lp *lp, st
 		return LOOP_RESUME;
 	case TD_VCPU_EXIT_HLT:
 		*err = inject_ve(v, EXIT_REASON_HLT, 0, 0, e->insn_len);
+		return LOOP_RESUME;
+	case TD_VCPU_EXIT_MSR:
+		/* Intercepted by the table; a pass-through one cannot exit, so #GP too. */
+		if (td_msr_action(td, e->msr.index, e->msr.write) == TD_MSR_VE)
+			*err = inject_ve(v, e->msr.write ? EXIT_REASON_MSR_WRITE :
+					 EXIT_REASON_MSR_READ, 0, 0, e->insn_len);
+		else
+			*err = td_vcpu_inject(v->engine, X86_VECTOR_GP, true, 0);
 		return LOOP_RESUME;
 	case TD_VCPU_EXIT_MMIO:
 		return handle_mmio(mod, lp, td, v, e, exit, err);

@@ -473,6 +473,16 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 		e->mmio.len = (uint8_t)run->mmio.len;
 		e->mmio.write = run->mmio.is_write;
 		return rewind_insn(v, e);
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		/* Filtered: the module says #VE or #GP.  KVM completes it harmlessly first. */
+		e->reason = TD_VCPU_EXIT_MSR;
+		e->msr.index = run->msr.index;
+		e->msr.write = run->exit_reason == KVM_EXIT_X86_WRMSR;
+		e->msr.data = e->msr.write ? run->msr.data : 0;
+		run->msr.error = 0;
+		run->msr.data = 0;
+		return rewind_insn(v, e);
 	case KVM_EXIT_SHUTDOWN:
 		e->reason = TD_VCPU_EXIT_SHUTDOWN;
 		return 0;

@@ -61,9 +61,29 @@ static int virtual_apic_init(struct td_vm *vm)
 		.args[0] = KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK,
 	};
 
-	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) || ioctl(vm->vm_fd, KVM_ENABLE_CAP, &x2apic))
+	/* Denied MSR accesses come to user space, where the module decides. */
+	struct kvm_enable_cap msr = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+				      .args[0] = KVM_MSR_EXIT_REASON_FILTER };
+
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) || ioctl(vm->vm_fd, KVM_ENABLE_CAP, &x2apic) ||
+	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &msr))
 		return -errno;
 	return 0;
+}
+
+int td_vm_set_msr_bitmaps(struct td_vm *vm, const struct td_vm_msr_bitmaps *b)
+{
+	struct kvm_msr_filter f = {
+		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
+		.ranges = {
+			{ KVM_MSR_FILTER_READ, 0x2000, 0x0, (uint8_t *)b->read_low },
+			{ KVM_MSR_FILTER_WRITE, 0x2000, 0x0, (uint8_t *)b->write_low },
+			{ KVM_MSR_FILTER_READ, 0x2000, 0xC0000000, (uint8_t *)b->read_high },
+			{ KVM_MSR_FILTER_WRITE, 0x2000, 0xC0000000, (uint8_t *)b->write_high },
+		},
+	};
+
+	return ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) ? -errno : 0;
 }
 
 int td_vm_post_interrupt(struct td_vm *vm, uint32_t apic_id, uint8_t vector)
