@@ -35,6 +35,7 @@
 #define EMIT_GPA	0xFED00000ULL
 #define MMIO_GPA	0x10000000ULL
 #define CONVERT_GPA	0x100000ULL
+#define PRIV_MAGIC	0x5EC12E75ULL	/* tdvmcall.S */
 #define QUOTE_GPA	0x101000ULL
 #define MAX_EMITS	64
 
@@ -225,8 +226,27 @@ static bool vmm_exit(struct vmm *m, struct kvm_run *run)
 		assert_int_equal(run->hypercall.nr, KVM_HC_MAP_GPA_RANGE);
 		assert_int_equal(run->hypercall.args[0], CONVERT_GPA);
 		assert_int_equal(run->hypercall.args[1], 1);
+		if (!a.attributes) {
+			/*
+			 * Still private, holding PRIV_MAGIC: the host view reads
+			 * zeros, the attacker view ciphertext, the shared backing
+			 * never had it.
+			 */
+			uint8_t host[8], attacker[8];
+			uint64_t magic = PRIV_MAGIC;
+
+			assert_int_equal(pmem_host_read(m->t.boot.m->plat, m->private_pa, host, 8), 0);
+			assert_memory_equal(host, (uint8_t[8]){ 0 }, 8);
+			assert_int_equal(pmem_attacker_read(m->t.boot.m->plat, m->private_pa,
+							    attacker, 8), 0);
+			assert_memory_not_equal(attacker, &magic, 8);
+			assert_memory_not_equal(m->shared + CONVERT_GPA, &magic, 8);
+		}
 		/* As QEMU's kvm_convert_memory(): flip the attributes, answer 0. */
 		run->hypercall.ret = (uint64_t)kvm_tdx_vm_ioctl(m->t.vm, KVM_SET_MEMORY_ATTRIBUTES, &a);
+		/* Converted, the page the VMM now backs still never shows it. */
+		if (!a.attributes)
+			assert_memory_not_equal(m->shared + CONVERT_GPA, &(uint64_t){ PRIV_MAGIC }, 8);
 		return true;
 	}
 	case KVM_EXIT_SYSTEM_EVENT:
