@@ -26,6 +26,8 @@
 
 static const uint8_t tdcall_bytes[4] = { 0x66, 0x0F, 0x01, 0xCC };
 
+static void probe_handler(int sig);
+
 static void kick_handler(int sig)
 {
 	(void)sig;	/* only there to make KVM_RUN return EINTR */
@@ -36,10 +38,13 @@ static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
 static void kick_install(void)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
+	/* SA_RESTART: a tick between runs must not fail the thread's other calls. */
+	struct sigaction probe = { .sa_handler = probe_handler, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&probe.sa_mask);
 	sigaction(KICK_SIGNAL, &sa, NULL);
-	sigaction(HALT_PROBE_SIGNAL, &sa, NULL);
+	sigaction(HALT_PROBE_SIGNAL, &probe, NULL);
 }
 
 /* The TD's CPUID: KVM's supported list, the TD's values over it, and leaf 0x21. */
@@ -130,8 +135,6 @@ void td_vcpu_destroy(struct td_vcpu *v)
 {
 	if (!v)
 		return;
-	if (v->probe_armed_tid)
-		timer_delete(v->probe);
 	munmap(v->run, (size_t)v->vm->run_size);
 	close(v->fd);
 	free(v);
@@ -498,34 +501,66 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 
 /*
  * HLT.  With the in-kernel LAPIC, KVM halts the vCPU itself and never
- * exits for it, but in a TD HLT is a #VE.  So while the vCPU runs, a
- * timer on this thread interrupts KVM_RUN every HALT_PROBE_NS; a vCPU
+ * exits for it, but in a TD HLT is a #VE.  So while a vCPU runs, a timer
+ * of the running thread interrupts KVM_RUN every HALT_PROBE_NS; a vCPU
  * found halted (its RIP just past an F4) is made runnable again and
  * stepped back onto the HLT, and that is the HLT exit.  A halt an
  * interrupt ends sooner is just a halt.
+ *
+ * The timer is the thread's (made on first use, deleted when the thread
+ * ends).  It stays armed between runs, so the TDCALL path pays no timer
+ * system calls; a tick that finds the thread outside KVM_RUN disarms it.
  */
-static int halt_probe_arm(struct td_vcpu *v, bool on)
-{
-	struct itimerspec its = { 0 };
-	pid_t tid = gettid();
+static __thread timer_t probe_timer;
+static __thread bool probe_made;
+static __thread volatile sig_atomic_t probe_armed, probe_in_run;
+static pthread_key_t probe_key;
+static pthread_once_t probe_key_once = PTHREAD_ONCE_INIT;
 
-	if (on && v->probe_armed_tid != tid) {
+static void probe_thread_exit(void *arg)
+{
+	(void)arg;
+	timer_delete(probe_timer);
+}
+
+static void probe_key_make(void)
+{
+	pthread_key_create(&probe_key, probe_thread_exit);
+}
+
+static void probe_handler(int sig)
+{
+	static const struct itimerspec off;
+
+	(void)sig;
+	/* Outside KVM_RUN nothing needs probing: stop until the next run. */
+	if (!probe_in_run && probe_armed) {
+		timer_settime(probe_timer, 0, &off, NULL);
+		probe_armed = 0;
+	}
+}
+
+static int halt_probe_start(void)
+{
+	struct itimerspec its = { .it_value.tv_nsec = HALT_PROBE_NS,
+				  .it_interval.tv_nsec = HALT_PROBE_NS };
+
+	if (!probe_made) {
 		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID,
 					.sigev_signo = HALT_PROBE_SIGNAL };
 
-		if (v->probe_armed_tid)
-			timer_delete(v->probe);
-		v->probe_armed_tid = 0;
-		sev._sigev_un._tid = tid;	/* sigev_notify_thread_id, which glibc 2.36 lacks */
-		if (timer_create(CLOCK_MONOTONIC, &sev, &v->probe))
+		sev._sigev_un._tid = gettid();	/* sigev_notify_thread_id, which glibc 2.36 lacks */
+		pthread_once(&probe_key_once, probe_key_make);
+		if (timer_create(CLOCK_MONOTONIC, &sev, &probe_timer))
 			return -errno;
-		v->probe_armed_tid = tid;
+		probe_made = true;
+		pthread_setspecific(probe_key, &probe_timer);
 	}
-	if (!v->probe_armed_tid)
+	probe_in_run = 1;
+	if (probe_armed)
 		return 0;
-	if (on)
-		its.it_value.tv_nsec = its.it_interval.tv_nsec = HALT_PROBE_NS;
-	return timer_settime(v->probe, 0, &its, NULL) ? -errno : 0;
+	probe_armed = 1;
+	return timer_settime(probe_timer, 0, &its, NULL) ? -errno : 0;
 }
 
 /* After an interrupted KVM_RUN: was the guest halted?  Then it is an HLT exit. */
@@ -581,17 +616,17 @@ static int run_once(struct td_vcpu *v, struct td_vcpu_exit *e)
 
 int td_vcpu_run(struct td_vcpu *v, struct td_vcpu_exit *e)
 {
-	int ret, ret2;
+	int ret;
 
 	v->thread = pthread_self();
-	ret = halt_probe_arm(v, true);
+	ret = halt_probe_start();
 	while (!ret) {
 		ret = run_once(v, e);
 		if (!ret && e->reason != TD_VCPU_EXIT_NONE)
 			break;
 	}
-	ret2 = halt_probe_arm(v, false);
-	return ret ? ret : ret2;
+	probe_in_run = 0;
+	return ret;
 }
 
 int td_vcpu_inject(struct td_vcpu *v, uint8_t vector, bool has_error, uint32_t error)

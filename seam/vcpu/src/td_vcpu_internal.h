@@ -52,9 +52,6 @@ struct td_vcpu {
 	 */
 	bool sync;
 	bool synced;
-	/* HLT detection (td_vcpu.c): a timer on the thread running the vCPU. */
-	timer_t probe;
-	pid_t probe_armed_tid;		/* 0: no timer yet */
 };
 
 #endif /* TDX_TD_VCPU_INTERNAL_H */
