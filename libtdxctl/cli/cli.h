@@ -70,5 +70,11 @@ int cmd_module(int argc, char **argv);
 /** cmd_seamldr() - "tdxctl seamldr build|info"; argv[0] is "seamldr". */
 int cmd_seamldr(int argc, char **argv);
 int cmd_sys(int argc, char **argv);
+/** cmd_quote() - "tdxctl quote decode|verify"; argv[0] is "quote". */
+int cmd_quote(int argc, char **argv);
+/** cmd_report() - "tdxctl report decode"; argv[0] is "report". */
+int cmd_report(int argc, char **argv);
+/** cmd_pki() - "tdxctl pki export"; argv[0] is "pki". */
+int cmd_pki(int argc, char **argv);
 
 #endif /* TDX_TDXCTL_CLI_H */

@@ -6,6 +6,9 @@
  *   tdxctl module build|sign|info ...
  *   tdxctl seamldr build|info ...
  *   tdxctl sys info ...
+ *   tdxctl report decode ...
+ *   tdxctl quote decode|verify ...
+ *   tdxctl pki export ...
  *
  * Exit codes: 0 success, 1 failure, 2 usage error.
  */
@@ -16,6 +19,9 @@ static const struct cli_cmd groups[] = {
 	{ "module", cmd_module, "build, sign and inspect TDX module blobs" },
 	{ "seamldr", cmd_seamldr, "build and inspect the NP-SEAMLDR ACM" },
 	{ "sys", cmd_sys, "boot an emulated host and print the module's metadata" },
+	{ "report", cmd_report, "decode a TDREPORT" },
+	{ "quote", cmd_quote, "decode and verify DCAP v4 TDX quotes" },
+	{ "pki", cmd_pki, "export the platform's root CA and attestation collateral" },
 };
 
 int main(int argc, char **argv)

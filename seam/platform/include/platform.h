@@ -55,6 +55,12 @@ struct platform_config {
 	 * engine traps TDCALL itself, as /dev/kvm does on this project's hosts.
 	 */
 	bool tdcall_ud;
+	/*
+	 * The root secret from a platform state directory (platform_state.h),
+	 * when root_secret_set; otherwise platform_create() draws a random one.
+	 */
+	bool root_secret_set;
+	uint8_t root_secret[32];
 };
 
 /** platform_config_defaults() - an 8 GiB, 1 package, 2 LP machine. */
@@ -66,7 +72,8 @@ void platform_config_defaults(struct platform_config *cfg);
  * max-pa, keyid-bits, mktme-keyids, tdx-keyids, seamrr-base, seamrr-size,
  * smrr-base, smrr-size, cmr (list "base+size,base+size"), cpuid-fms,
  * vendor-key-hash (96 hex digits), debug-unlocked (0/1), seamrr (0/1),
- * tdcall-ud (0/1).
+ * tdcall-ud (0/1), state-dir (a platform state directory whose root
+ * secret the platform uses, created if missing: platform_state.h).
  * Sizes take K/M/G/T suffixes.  Returns 0 or -EINVAL with @err naming the
  * key and what was wrong.
  */

@@ -2,8 +2,8 @@
  * CPU services only SEAM software may use: keys derived from the
  * platform's root secret, which never leaves the emulated CPU package.
  * Include this only from code that runs in SEAM (the TDX module and its
- * loaders) and, once it exists, from the emulated quoting enclave's
- * report verification.  Callers outside SEAM get -EPERM at run time; the
+ * loaders) and from the emulated quoting enclave's report verification
+ * (tools/tdx-qgs).  Callers outside SEAM get -EPERM at run time; the
  * header says who is meant to try.
  */
 #ifndef TDX_PLATFORM_SEAM_H
@@ -43,5 +43,15 @@ struct plat_lp;
  * when the KDF fails.
  */
 int platform_report_key(struct plat_lp *lp, uint8_t out[PLATFORM_REPORT_KEY_SIZE]);
+
+/**
+ * platform_report_key_derive() - the same derivation from a root secret
+ * held outside an LP: the emulated quoting enclave, whose EVERIFYREPORT2
+ * reads the secret from the platform state directory (platform_state.h).
+ * platform_report_key() calls this; there is one implementation.
+ * Return: 0, or -EIO when the KDF fails.
+ */
+int platform_report_key_derive(const uint8_t secret[32], const uint8_t cpusvn[16],
+			       uint8_t out[PLATFORM_REPORT_KEY_SIZE]);
 
 #endif /* TDX_PLATFORM_SEAM_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "platform.h"
+#include "platform_state.h"
 
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
@@ -191,6 +192,11 @@ int platform_config_set(struct platform_config *cfg, const char *kv,
 			ret = -EINVAL;
 		if (!ret)
 			cfg->cpuid_fms = (uint32_t)v;
+	} else if (!strcmp(key, "state-dir")) {
+		ret = platform_state_load_or_create(val, cfg->root_secret, err);
+		if (ret)
+			return ret;
+		cfg->root_secret_set = true;
 	} else if (!strcmp(key, "vendor-key-hash"))
 		ret = parse_hex48(val, cfg->vendor_key_hash);
 	else if (!strcmp(key, "debug-unlocked") || !strcmp(key, "seamrr")) {

@@ -114,7 +114,10 @@ int platform_create(const struct platform_config *cfg, struct platform **out,
 				    (unsigned long long)cfg->dram_size);
 		goto err_free;
 	}
-	if (RAND_bytes(plat->root_secret, sizeof(plat->root_secret)) != 1) {
+	if (cfg->root_secret_set) {
+		memcpy(plat->root_secret, cfg->root_secret, sizeof(plat->root_secret));
+		OPENSSL_cleanse(plat->cfg.root_secret, sizeof(plat->cfg.root_secret));
+	} else if (RAND_bytes(plat->root_secret, sizeof(plat->root_secret)) != 1) {
 		ret = emu_error_set(err, -EIO, "platform: no entropy for the root secret");
 		goto err_free;
 	}

@@ -33,23 +33,32 @@ static int hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *info,
 	return ret;
 }
 
+int platform_report_key_derive(const uint8_t secret[32], const uint8_t cpusvn[16],
+			       uint8_t out[PLATFORM_REPORT_KEY_SIZE])
+{
+	uint8_t info[sizeof(PLATFORM_REPORT_KEY_LABEL) - 1 + CPUSVN_SIZE];
+	uint8_t key[PLATFORM_REPORT_KEY_SIZE];
+	int ret;
+
+	memcpy(info, PLATFORM_REPORT_KEY_LABEL, sizeof(PLATFORM_REPORT_KEY_LABEL) - 1);
+	memcpy(info + sizeof(PLATFORM_REPORT_KEY_LABEL) - 1, cpusvn, CPUSVN_SIZE);
+	ret = hkdf_sha256(secret, 32, info, sizeof(info), key, sizeof(key));
+	if (!ret)
+		memcpy(out, key, sizeof(key));
+	OPENSSL_cleanse(key, sizeof(key));
+	return ret;
+}
+
 int platform_report_key(struct plat_lp *lp, uint8_t out[PLATFORM_REPORT_KEY_SIZE])
 {
-	uint8_t secret[32], info[sizeof(PLATFORM_REPORT_KEY_LABEL) - 1 + CPUSVN_SIZE];
-	uint8_t key[PLATFORM_REPORT_KEY_SIZE];
+	uint8_t secret[32];
 	int ret;
 
 	/* The root secret is the gate: only SEAM mode may read it. */
 	ret = platform_root_secret(lp, secret);
 	if (ret)
 		return ret;
-	memcpy(info, PLATFORM_REPORT_KEY_LABEL, sizeof(PLATFORM_REPORT_KEY_LABEL) - 1);
-	memcpy(info + sizeof(PLATFORM_REPORT_KEY_LABEL) - 1, platform_cpusvn(lp_platform(lp)),
-	       CPUSVN_SIZE);
-	ret = hkdf_sha256(secret, sizeof(secret), info, sizeof(info), key, sizeof(key));
-	if (!ret)
-		memcpy(out, key, sizeof(key));
+	ret = platform_report_key_derive(secret, platform_cpusvn(lp_platform(lp)), out);
 	OPENSSL_cleanse(secret, sizeof(secret));
-	OPENSSL_cleanse(key, sizeof(key));
 	return ret;
 }

@@ -1,0 +1,276 @@
+/*
+ * Building the TD in QEMU's order (reference host-stack.md 1.3, 3.4):
+ * the emulated host first (tools/tdx-host boot path), then
+ * KVM_TDX_CAPABILITIES, KVM_TDX_INIT_VM with the tdx-guest object's
+ * attributes and digests, the vCPUs with KVM_TDX_INIT_VCPU(data = TD HOB
+ * GPA), RAM and firmware memslots backed by guest_memfd and made private,
+ * the TD HOB, KVM_TDX_INIT_MEM_REGION per TDVF section (measured when the
+ * section says MR.EXTEND), KVM_TDX_FINALIZE_VM.
+ *
+ * Not done, because kvm-tdx has no such ioctls: KVM_SET_CPUID2 and
+ * KVM_SET_MSRS per vCPU, KVM_ENABLE_CAP (APIC bus cycles, exit on
+ * MapGPA) and KVM_CREATE_IRQCHIP; kvm-tdx always exits on MapGPA and has
+ * the split-irqchip behaviour built in.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+#define TD_XFAM			0x3ULL		/* x87 | SSE */
+#define TD_PHYS_BITS		46
+#define INIT_VM_RETRIES		10000		/* QEMU's retry bound for -EAGAIN */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(err, errlen, "qemu-tdx: ");
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *const tdx_cmd_names[] = {
+	[KVM_TDX_CAPABILITIES] = "KVM_TDX_CAPABILITIES",
+	[KVM_TDX_INIT_VM] = "KVM_TDX_INIT_VM",
+	[KVM_TDX_INIT_VCPU] = "KVM_TDX_INIT_VCPU",
+	[KVM_TDX_INIT_MEM_REGION] = "KVM_TDX_INIT_MEM_REGION",
+	[KVM_TDX_FINALIZE_VM] = "KVM_TDX_FINALIZE_VM",
+	[KVM_TDX_GET_CPUID] = "KVM_TDX_GET_CPUID",
+};
+
+/*
+ * One helper for every TDX sub-command, VM (@vcpu NULL) or vCPU: retries
+ * -EAGAIN/-EINTR as QEMU does; on failure the message names the command,
+ * the errno and the module's status (hw_error).
+ */
+static long tdx_ioctl(struct machine *m, struct kvm_tdx_vcpu *vcpu, uint32_t id, uint32_t flags,
+		      uint64_t data, char *err, size_t errlen)
+{
+	long ret;
+
+	for (int tries = 0; tries < INIT_VM_RETRIES; tries++) {
+		struct kvm_tdx_cmd c = { .id = id, .flags = flags, .data = data };
+
+		ret = vcpu ? kvm_tdx_vcpu_ioctl(vcpu, KVM_MEMORY_ENCRYPT_OP, &c) :
+			     kvm_tdx_vm_ioctl(m->vm, KVM_MEMORY_ENCRYPT_OP, &c);
+		if (ret == -EAGAIN || ret == -EINTR)
+			continue;
+		if (ret && err)
+			fail(err, errlen, "%s failed: %s (hw_error 0x%016llx)",
+			     id < KVM_TDX_CMD_NR_MAX ? tdx_cmd_names[id] : "KVM_TDX_?", strerror((int)-ret),
+			     (unsigned long long)c.hw_error);
+		return ret;
+	}
+	if (err)
+		fail(err, errlen, "%s failed: still busy after %d tries", tdx_cmd_names[id], INIT_VM_RETRIES);
+	return ret;
+}
+
+static int boot_host(struct machine *m, char *err, size_t errlen)
+{
+	struct host_boot_opts o;
+	struct emu_error e = { 0 };
+	char lps[32];
+	unsigned int n = m->nr_vcpus < 2 ? 2 : m->nr_vcpus;
+
+	host_boot_defaults(&o);
+	o.out = m->opts->verbose ? stderr : NULL;
+	snprintf(lps, sizeof(lps), "lps=%u", n);
+	if (platform_config_set(&o.cfg, lps, &e))
+		return fail(err, errlen, "emulated host: %s", e.msg);
+	if (host_boot_vendor_key(&o, NULL, &e) || host_boot_run(&o, &m->boot, &e)) {
+		m->host_up = m->boot.host != NULL;
+		return fail(err, errlen, "emulated host did not come up: %s", e.msg);
+	}
+	m->host_up = true;
+	return 0;
+}
+
+static int get_capabilities(struct machine *m, char *err, size_t errlen)
+{
+	for (uint32_t nent = 6; nent <= 1024; nent *= 2) {
+		struct kvm_tdx_capabilities *caps =
+			calloc(1, sizeof(*caps) + nent * sizeof(struct kvm_tdx_cpuid_entry2));
+		long ret;
+
+		if (!caps)
+			return fail(err, errlen, "out of memory");
+		caps->cpuid.nent = nent;
+		ret = tdx_ioctl(m, NULL, KVM_TDX_CAPABILITIES, 0, (uintptr_t)caps, NULL, 0);
+		if (ret == -E2BIG) {
+			free(caps);
+			continue;
+		}
+		if (ret) {
+			free(caps);
+			return fail(err, errlen, "KVM_TDX_CAPABILITIES failed: %s", strerror((int)-ret));
+		}
+		m->supported_attrs = caps->supported_attrs;
+		m->user_tdvmcallinfo_r11 = caps->user_tdvmcallinfo_1_r11;
+		free(caps);
+		return 0;
+	}
+	return fail(err, errlen, "KVM_TDX_CAPABILITIES: too many CPUID entries");
+}
+
+static int init_vm(struct machine *m, char *err, size_t errlen)
+{
+	const struct vmm_opts *o = m->opts;
+	struct kvm_tdx_init_vm *init;
+	long ret;
+
+	if (o->attributes & ~m->supported_attrs)
+		return fail(err, errlen, "-object tdx-guest,id=%s: Invalid attributes 0x%llx for TDX VM (KVM supported: 0x%llx)",
+			    o->tdx_id, (unsigned long long)o->attributes,
+			    (unsigned long long)m->supported_attrs);
+	init = calloc(1, sizeof(*init) + sizeof(struct kvm_tdx_cpuid_entry2));
+	if (!init)
+		return fail(err, errlen, "out of memory");
+	init->attributes = o->attributes;
+	init->xfam = TD_XFAM;
+	memcpy(init->mrconfigid, o->mrconfigid, TDX_DIGEST_SIZE);
+	memcpy(init->mrowner, o->mrowner, TDX_DIGEST_SIZE);
+	memcpy(init->mrownerconfig, o->mrownerconfig, TDX_DIGEST_SIZE);
+	init->cpuid.nent = 1;
+	init->cpuid.entries[0] = (struct kvm_tdx_cpuid_entry2){
+		.function = 0x80000008, .eax = (MACHINE_GPAW << 16) | TD_PHYS_BITS };
+	ret = tdx_ioctl(m, NULL, KVM_TDX_INIT_VM, 0, (uintptr_t)init, err, errlen);
+	free(init);
+	return ret ? -1 : 0;
+}
+
+/* A guest_memfd memslot over [@gpa, +@size), shared half at @uaddr (or none), made private. */
+static int private_slot(struct machine *m, uint32_t slot, uint64_t gpa, uint64_t size, void *uaddr,
+			char *err, size_t errlen)
+{
+	struct kvm_create_guest_memfd g = { .size = size };
+	struct kvm_userspace_memory_region2 r = {
+		.slot = slot, .flags = KVM_MEM_GUEST_MEMFD, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)uaddr,
+	};
+	struct kvm_memory_attributes a = { .address = gpa, .size = size,
+					   .attributes = KVM_MEMORY_ATTRIBUTE_PRIVATE };
+	long fd = kvm_tdx_vm_ioctl(m->vm, KVM_CREATE_GUEST_MEMFD, &g), ret;
+
+	if (fd < 0)
+		return fail(err, errlen, "KVM_CREATE_GUEST_MEMFD (%llu MiB): %s",
+			    (unsigned long long)(size >> 20), strerror((int)-fd));
+	r.guest_memfd = (uint32_t)fd;
+	ret = kvm_tdx_vm_ioctl(m->vm, KVM_SET_USER_MEMORY_REGION2, &r);
+	if (!ret)
+		ret = kvm_tdx_vm_ioctl(m->vm, KVM_SET_MEMORY_ATTRIBUTES, &a);
+	if (ret)
+		return fail(err, errlen, "memslot %u at 0x%llx: %s", slot, (unsigned long long)gpa,
+			    strerror((int)-ret));
+	return 0;
+}
+
+/* The firmware must sit inside the 4 GiB - size mapping or RAM; BFV/CFV in the former. */
+static int check_section_placement(struct machine *m, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < m->tdvf.nr_sections; i++) {
+		const struct tdvf_section_entry *s = &m->tdvf.sections[i];
+		bool in_fw = s->memory_address >= m->bios_gpa;
+
+		if ((s->type == TDVF_SECTION_TYPE_BFV || s->type == TDVF_SECTION_TYPE_CFV) && !in_fw)
+			return fail(err, errlen, "-bios %s: TDVF section %u (%s) at 0x%llx is below the firmware at 0x%llx",
+				    m->opts->bios, i, tdvf_section_type_name(s->type),
+				    (unsigned long long)s->memory_address,
+				    (unsigned long long)m->bios_gpa);
+		if ((s->type == TDVF_SECTION_TYPE_TD_HOB || s->type == TDVF_SECTION_TYPE_TEMP_MEM) && in_fw)
+			return fail(err, errlen, "-bios %s: TDVF section %u (%s) lies in the firmware image, not in RAM",
+				    m->opts->bios, i, tdvf_section_type_name(s->type));
+	}
+	return 0;
+}
+
+static int add_sections(struct machine *m, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < m->tdvf.nr_sections; i++) {
+		const struct tdvf_section_entry *s = &m->tdvf.sections[i];
+		struct kvm_tdx_init_mem_region r;
+		uint8_t *src;
+		long ret;
+
+		if (s->attributes & TDVF_SECTION_ATTRIBUTES_PAGE_AUG)
+			continue;	/* left PENDING: the firmware accepts it */
+		src = aligned_alloc(MACHINE_PAGE, s->memory_data_size);
+		if (!src)
+			return fail(err, errlen, "out of memory");
+		memset(src, 0, s->memory_data_size);
+		if (s->type == TDVF_SECTION_TYPE_BFV || s->type == TDVF_SECTION_TYPE_CFV)
+			memcpy(src, m->bios + s->data_offset, s->raw_data_size);
+		else if (s->type == TDVF_SECTION_TYPE_TD_HOB &&
+			 machine_tdvf_hob(m, false, src, s->memory_data_size, err, errlen)) {
+			free(src);
+			return -1;
+		}
+		r = (struct kvm_tdx_init_mem_region){ (uintptr_t)src, s->memory_address,
+						      s->memory_data_size / MACHINE_PAGE };
+		ret = tdx_ioctl(m, m->vcpu[0].td, KVM_TDX_INIT_MEM_REGION,
+				(s->attributes & TDVF_SECTION_ATTRIBUTES_MR_EXTEND) ?
+				KVM_TDX_MEASURE_MEMORY_REGION : 0, (uintptr_t)&r, err, errlen);
+		free(src);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+int tdx_guest_build(struct machine *m, char *err, size_t errlen)
+{
+	int ret;
+
+	if (check_section_placement(m, err, errlen) || boot_host(m, err, errlen))
+		return -1;
+	if (kvm_tdx_check_extension(m->boot.host, KVM_CAP_VM_TYPES) & (1L << KVM_X86_TDX_VM)) {
+		ret = kvm_tdx_create_vm(m->boot.host, KVM_X86_TDX_VM, &m->vm);
+		if (ret)
+			return fail(err, errlen, "KVM_CREATE_VM(KVM_X86_TDX_VM): %s", strerror(-ret));
+	} else {
+		return fail(err, errlen, "vm-type tdx not supported by KVM");
+	}
+	if (get_capabilities(m, err, errlen) || init_vm(m, err, errlen))
+		return -1;
+	m->hob_gpa = m->tdvf.sections[m->tdvf.td_hob].memory_address;
+	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
+		struct vmm_vcpu *v = &m->vcpu[i];
+
+		v->m = m;
+		v->index = i;
+		ret = kvm_tdx_create_vcpu(m->vm, i, &v->td);
+		if (ret)
+			return fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(-ret));
+		if (tdx_ioctl(m, v->td, KVM_TDX_INIT_VCPU, 0, m->hob_gpa, err, errlen))
+			return -1;
+		v->run = kvm_tdx_vcpu_run_page(v->td);
+		if (!v->run)
+			return fail(err, errlen, "out of memory");
+	}
+	for (unsigned int i = 0; i < m->nr_ram; i++)
+		if (private_slot(m, i, m->ram[i].gpa, m->ram[i].size, m->ram[i].host, err, errlen))
+			return -1;
+	if (private_slot(m, 2, m->bios_gpa, m->bios_size, NULL, err, errlen) ||
+	    add_sections(m, err, errlen))
+		return -1;
+	return tdx_ioctl(m, NULL, KVM_TDX_FINALIZE_VM, 0, 0, err, errlen) ? -1 : 0;
+}
+
+void tdx_guest_destroy(struct machine *m)
+{
+	if (m->vm)
+		kvm_tdx_destroy_vm(m->vm);
+	m->vm = NULL;
+	if (m->host_up)
+		host_boot_teardown(&m->boot);
+	m->host_up = false;
+}

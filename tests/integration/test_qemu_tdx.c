@@ -1,0 +1,350 @@
+/*
+ * qemu-tdx end to end, as a user runs it: the program in a subprocess
+ * booting mini-tdvf (qemu-tdx/testfw) as a TD and as a plain VM, with
+ * what the firmware prints checked against what the test passed in (RAM
+ * size, vCPUs, a kernel whose byte sum the test computes itself, the
+ * command line), and the exit status: 0 after the PM power-off, 1 after
+ * the TD's ReportFatalError or a refused command line or image.
+ * Boots are skipped, saying why, when /dev/kvm cannot run TDs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "qemu_tdx_paths.h"
+#include "td_vcpu.h"
+
+#define OUT_CAP		(64 * 1024)
+#define TIMEOUT_MS	120000
+/* mini-tdvf's TEMP_MEM (0x20000) and TD_HOB (0x2000) sections: the RAM qemu-tdx adds. */
+#define MINI_ADDED	0x22000ULL
+
+struct result {
+	int status;		/* exit status, or -1 when killed */
+	char out[OUT_CAP];
+	char err[OUT_CAP];
+};
+
+static void require_kvm(void)
+{
+	char why[160];
+
+	if (td_vcpu_probe(why, sizeof(why))) {
+		print_message("SKIPPED: qemu-tdx needs /dev/kvm: %s\n", why);
+		skip();
+	}
+}
+
+static void drain(int fd, char *buf, size_t *len, bool *open_)
+{
+	ssize_t n = read(fd, buf + *len, OUT_CAP - 1 - *len);
+
+	if (n <= 0) {
+		*open_ = false;
+		return;
+	}
+	*len += (size_t)n;
+	buf[*len] = '\0';
+	if (*len >= OUT_CAP - 1)
+		*open_ = false;
+}
+
+/* Run qemu-tdx with the NULL-terminated @args; fills @r. */
+static void run_qemu(struct result *r, const char *const *args)
+{
+	const char *argv[64] = { QEMU_TDX_BINARY };
+	int po[2], pe[2], st;
+	size_t lo = 0, le = 0, n = 1;
+	bool oo = true, eo = true;
+	pid_t pid;
+	struct timespec t0, t1;
+
+	while (args[n - 1] && n < 63) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(pipe2(po, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(pe, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (oo || eo) {
+		struct pollfd p[2] = { { oo ? po[0] : -1, POLLIN, 0 }, { eo ? pe[0] : -1, POLLIN, 0 } };
+
+		poll(p, 2, 1000);
+		if (p[0].revents)
+			drain(po[0], r->out, &lo, &oo);
+		if (p[1].revents)
+			drain(pe[0], r->err, &le, &eo);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if ((t1.tv_sec - t0.tv_sec) * 1000 > TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			break;
+		}
+	}
+	close(po[0]);
+	close(pe[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (r->status == -1 || r->status == 127)
+		print_error("qemu-tdx stdout:\n%s\nstderr:\n%s\n", r->out, r->err);
+}
+
+static void expect_line(const struct result *r, const char *line)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s\n", line);
+	if (!strstr(r->out, want))
+		fail_msg("missing line '%s' in stdout:\n%s\nstderr:\n%s", line, r->out, r->err);
+}
+
+static void expect_err(const struct result *r, const char *text)
+{
+	if (!strstr(r->err, text))
+		fail_msg("missing '%s' in stderr:\n%s\nstdout:\n%s", text, r->err, r->out);
+}
+
+/* A kernel file of @size pseudo-random bytes; its byte sum into @sum. */
+static char *make_kernel(size_t size, uint32_t *sum)
+{
+	static char path[64];
+	int fd;
+
+	uint8_t *buf = malloc(size);
+	uint32_t x = 0x12345678;
+
+	strcpy(path, "/tmp/test_qemu_tdx_kernel_XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_non_null(buf);
+	*sum = 0;
+	for (size_t i = 0; i < size; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+		*sum += buf[i];
+	}
+	assert_int_equal(write(fd, buf, size), (ssize_t)size);
+	close(fd);
+	free(buf);
+	return path;
+}
+
+#define TD_ARGS "-machine", "q35,confidential-guest-support=tdx0,kernel-irqchip=split", \
+		"-object", "tdx-guest,id=tdx0", "-bios", QEMU_TDX_MINI_TDVF, "-nographic", \
+		"-serial", "stdio"
+
+static void boot_td(const char *mem, const char *smp, uint64_t ram, unsigned int cpus)
+{
+	struct result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(10000, &sum);
+	char line[160];
+	const char *args[] = { TD_ARGS, "-m", mem, "-smp", smp, "-kernel", kernel,
+			       "-append", "console=ttyS0 quiet", NULL };
+
+	require_kvm();
+	assert_non_null(r);
+	run_qemu(r, args);
+	unlink(kernel);
+	expect_line(r, "mini-tdvf: start td");
+	snprintf(line, sizeof(line), "mini-tdvf: cpus=0x%x ram=0x%llx", cpus, (unsigned long long)ram);
+	expect_line(r, line);
+	snprintf(line, sizeof(line), "mini-tdvf: hob ram=0x%llx accepted=0x%llx",
+		 (unsigned long long)ram, MINI_ADDED);
+	expect_line(r, line);
+	snprintf(line, sizeof(line), "mini-tdvf: kernel size=0x%x sum=0x%x", 10000, sum);
+	expect_line(r, line);
+	expect_line(r, "mini-tdvf: cmdline=console=ttyS0 quiet");
+	expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
+static void test_td_1vcpu_128m(void **state)
+{
+	(void)state;
+	boot_td("128M", "1", 128ULL << 20, 1);
+}
+
+static void test_td_4vcpu_2g(void **state)
+{
+	(void)state;
+	boot_td("2G", "4", 2ULL << 30, 4);
+}
+
+/* Above 2 GiB the rest of RAM moves to 4 GiB; the HOB still covers all of it. */
+static void test_td_3g_highmem(void **state)
+{
+	(void)state;
+	boot_td("3G", "cpus=2", 3ULL << 30, 2);
+}
+
+static void test_plain_vm(void **state)
+{
+	struct result *r = malloc(sizeof(*r));
+	const char *args[] = { "-machine", "q35", "-bios", QEMU_TDX_MINI_TDVF, "-m", "256M",
+			       "-smp", "2", "-nographic", NULL };
+
+	(void)state;
+	require_kvm();
+	assert_non_null(r);
+	run_qemu(r, args);
+	expect_line(r, "mini-tdvf: start plain");
+	expect_line(r, "mini-tdvf: cpus=0x2 ram=0x10000000");
+	/* Everything is accepted in a plain VM. */
+	expect_line(r, "mini-tdvf: hob ram=0x10000000 accepted=0x10000000");
+	expect_line(r, "mini-tdvf: kernel size=0x0 sum=0x0");
+	expect_line(r, "mini-tdvf: cmdline=");
+	expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
+static void test_td_fatal_error(void **state)
+{
+	struct result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(100, &sum);
+	const char *args[] = { TD_ARGS, "-m", "128M", "-smp", "2", "-kernel", kernel,
+			       "-append", "fatal", NULL };
+
+	(void)state;
+	require_kvm();
+	assert_non_null(r);
+	run_qemu(r, args);
+	unlink(kernel);
+	expect_line(r, "mini-tdvf: reporting a fatal error");
+	assert_null(strstr(r->out, "mini-tdvf: done"));
+	expect_err(r, "qemu-tdx: TD reported a fatal error: payload failed\n");
+	assert_int_equal(r->status, 1);
+	free(r);
+}
+
+/* fw_cfg DMA from a private descriptor, to a private buffer, beyond RAM: all refused. */
+static void test_td_dma_refused(void **state)
+{
+	struct result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(5000, &sum);
+	char line[96];
+	const char *args[] = { TD_ARGS, "-m", "128M", "-kernel", kernel, "-append", "dma-bad", NULL };
+
+	(void)state;
+	require_kvm();
+	assert_non_null(r);
+	run_qemu(r, args);
+	unlink(kernel);
+	expect_line(r, "mini-tdvf: dma-bad refused");
+	/* ... and the good requests before still worked. */
+	snprintf(line, sizeof(line), "mini-tdvf: kernel size=0x%x sum=0x%x", 5000, sum);
+	expect_line(r, line);
+	expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
+/* Refusals before any guest runs: status 1 and a message naming the option. */
+static void test_bad_command_lines(void **state)
+{
+	static const struct {
+		const char *args[16];
+		const char *msg;
+	} cases[] = {
+		{ { "-machine", "pc", "-bios", QEMU_TDX_MINI_TDVF, NULL },
+		  "qemu-tdx: -machine pc: unsupported machine type 'pc'" },
+		{ { TD_ARGS, "-object", "tdx-guest,id=x", NULL }, "only one tdx-guest object" },
+		{ { "-machine", "q35,confidential-guest-support=tdx0,kernel-irqchip=on", "-object",
+		    "tdx-guest,id=tdx0", "-bios", QEMU_TDX_MINI_TDVF, NULL },
+		  "TDX VM requires kernel_irqchip to be split" },
+		{ { "-machine", "q35,confidential-guest-support=tdx0", "-object",
+		    "tdx-guest,id=tdx0,attributes=0x10000001", "-bios", QEMU_TDX_MINI_TDVF, NULL },
+		  "attributes.debug" },
+		{ { "-machine", "q35,confidential-guest-support=tdx0", "-object",
+		    "tdx-guest,id=tdx0,mrowner=AAAA", "-bios", QEMU_TDX_MINI_TDVF, NULL },
+		  "qemu-tdx: -object tdx-guest,id=tdx0,mrowner=AAAA: TDX 'mrowner': sha384 digest was 3 bytes" },
+		{ { "-machine", "q35", "-bios", QEMU_TDX_MINI_TDVF, "-hda", "disk.img", NULL },
+		  "qemu-tdx: -hda: invalid option" },
+		{ { "-machine", "q35", "-bios", QEMU_TDX_MINI_TDVF, "-m", "12X", NULL },
+		  "qemu-tdx: -m 12X: " },
+		{ { "-machine", "q35", "-bios", "/nonexistent/tdvf.fd", NULL },
+		  "qemu-tdx: -bios /nonexistent/tdvf.fd: No such file or directory" },
+		/* A TD needs TDVF metadata: the test binary itself has none. */
+		{ { "-machine", "q35,confidential-guest-support=tdx0", "-object", "tdx-guest,id=tdx0",
+		    "-bios", "/proc/self/exe", NULL },
+		  "qemu-tdx: -bios /proc/self/exe: " },
+	};
+	struct result *r = malloc(sizeof(*r));
+
+	(void)state;
+	assert_non_null(r);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		run_qemu(r, cases[i].args);
+		if (r->status != 1)
+			fail_msg("case %zu: status %d, stderr: %s", i, r->status, r->err);
+		expect_err(r, cases[i].msg);
+		assert_string_equal(r->out, "");
+	}
+	free(r);
+}
+
+/* A TDVF image cut short loses its footer: refused, nothing runs. */
+static void test_truncated_firmware(void **state)
+{
+	struct result *r = malloc(sizeof(*r));
+	char path[] = "/tmp/test_qemu_tdx_fw_XXXXXX";
+	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY), out = mkstemp(path);
+	uint8_t buf[0x10000];
+	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
+			       "tdx-guest,id=tdx0", "-bios", path, NULL };
+
+	(void)state;
+	assert_non_null(r);
+	assert_true(in >= 0 && out >= 0);
+	assert_int_equal(read(in, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	assert_int_equal(write(out, buf, 0xF000), 0xF000);
+	close(in);
+	close(out);
+	run_qemu(r, args);
+	unlink(path);
+	assert_int_equal(r->status, 1);
+	expect_err(r, "no OVMF footer table GUID");
+	free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_command_lines),
+		cmocka_unit_test(test_truncated_firmware),
+		cmocka_unit_test(test_td_1vcpu_128m),
+		cmocka_unit_test(test_td_4vcpu_2g),
+		cmocka_unit_test(test_td_3g_highmem),
+		cmocka_unit_test(test_plain_vm),
+		cmocka_unit_test(test_td_fatal_error),
+		cmocka_unit_test(test_td_dma_refused),
+	};
+
+	return cmocka_run_group_tests_name("qemu-tdx", tests, NULL, NULL);
+}

@@ -1,0 +1,353 @@
+/*
+ * Unit tests for dev_virtio_console.c: a driver written here does the
+ * payload's round trip (transmit, loopback, receive) against fake shared
+ * memory, and hands the device transmit and receive chains it must refuse.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dev_virtio_console.h"
+#include "virtio_test_driver.h"
+
+#define RXQ		VIRTIO_CONSOLE_RECEIVEQ
+#define TXQ		VIRTIO_CONSOLE_TRANSMITQ
+#define FEATURES	(1ull << VIRTIO_F_VERSION_1)
+#define BUF(i)		(FAKE_BASE + FAKE_BUF_AREA + 0x1000ull * (i))
+
+struct fixture {
+	struct fake_mem m;
+	struct host_record rec;
+	struct virtio_console *c;
+	struct test_driver t;
+	char out[32768];
+	size_t out_len;
+	unsigned out_calls;
+};
+
+static void capture(void *opaque, const void *buf, size_t len)
+{
+	struct fixture *f = opaque;
+
+	assert_true(f->out_len + len <= sizeof(f->out));
+	memcpy(f->out + f->out_len, buf, len);
+	f->out_len += len;
+	f->out_calls++;
+}
+
+static int setup_mode(void **state, bool loopback)
+{
+	static struct fixture f;
+	struct virtio_mmio_host host;
+	struct virtio_console_opts opts = { .loopback = loopback, .output = capture, .opaque = &f };
+
+	memset(&f, 0, sizeof(f));
+	fake_mem_init(&f.m);
+	host = fake_host(&f.m, &f.rec);
+	assert_int_equal(virtio_console_create(&host, &opts, &f.c), 0);
+	f.t.d = virtio_console_transport(f.c);
+	f.t.m = &f.m;
+	*state = &f;
+	return 0;
+}
+
+static int setup_loopback(void **state)
+{
+	return setup_mode(state, true);
+}
+
+static int setup_plain(void **state)
+{
+	return setup_mode(state, false);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	virtio_console_destroy(f->c);
+	fake_mem_fini(&f->m);
+	return 0;
+}
+
+static void start(struct fixture *f)
+{
+	drv_init(&f->t, virtio_console_transport(f->c), &f->m, FEATURES, 2, 16);
+}
+
+static void put(struct fixture *f, uint64_t gpa, const char *s)
+{
+	memcpy(fake_ptr(&f->m, gpa), s, strlen(s));
+}
+
+static void assert_needs_reset(struct fixture *f, const char *needle)
+{
+	char why[256];
+	struct virtio_mmio_dev *d = virtio_console_transport(f->c);
+
+	assert_true(virtio_mmio_status(d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	virtio_mmio_needs_reset_reason(d, why, sizeof(why));
+	if (!strstr(why, needle))
+		fail_msg("reason \"%s\" lacks \"%s\"", why, needle);
+	assert_non_null(strstr(f->rec.last_log, "virtio-console: DEVICE_NEEDS_RESET"));
+}
+
+static void test_identity_and_config(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t v = 0xffffffff;
+
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_DEVICE_ID), 3);
+	assert_int_equal(drv_write(&f->t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0), 0);
+	/* No console feature: no SIZE, MULTIPORT or EMERG_WRITE. */
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_DEVICE_FEATURES),
+			 1u << VIRTIO_F_INDIRECT_DESC);
+	for (uint64_t off = 0x100; off < 0x10c; off += 4) {
+		assert_int_equal(virtio_mmio_access(f->t.d, off, &v, 4, false), 0);
+		assert_int_equal(v, 0);
+	}
+	assert_int_equal(virtio_mmio_access(f->t.d, 0x10c, &v, 4, false), -EINVAL);
+	assert_int_equal(drv_write(&f->t, VIRTIO_MMIO_QUEUE_SEL, 2), 0);
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
+	assert_int_equal(drv_write(&f->t, VIRTIO_MMIO_QUEUE_SEL, 1), 0);
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_QUEUE_NUM_MAX),
+			 VIRTIO_CONSOLE_QUEUE_NUM_MAX);
+}
+
+static void test_create_rejects_missing_arguments(void **state)
+{
+	struct fixture *f = *state;
+	struct virtio_mmio_host host = fake_host(&f->m, &f->rec);
+	struct virtio_console_opts opts = { 0 };
+	struct virtio_console *c = NULL;
+
+	assert_int_equal(virtio_console_create(NULL, &opts, &c), -EINVAL);
+	assert_int_equal(virtio_console_create(&host, NULL, &c), -EINVAL);
+	assert_int_equal(virtio_console_create(&host, &opts, NULL), -EINVAL);
+	assert_null(c);
+}
+
+static void test_round_trip_loopback(void **state)
+{
+	struct fixture *f = *state;
+	const char *msg = "tdx-emu virtio round trip";
+	uint32_t id, len;
+	uint16_t rx, tx;
+
+	start(f);
+	memset(fake_ptr(&f->m, BUF(0)), 0, 64);
+	rx = drv_add_buf(&f->t, RXQ, BUF(0), 64, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
+
+	put(f, BUF(1), msg);
+	tx = drv_add_buf(&f->t, TXQ, BUF(1), (uint32_t)strlen(msg), false);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+
+	assert_int_equal(f->out_len, strlen(msg));
+	assert_memory_equal(f->out, msg, strlen(msg));
+	assert_true(drv_get_used(&f->t, TXQ, &id, &len));
+	assert_int_equal(id, tx);
+	assert_int_equal(len, 0);
+	assert_true(drv_get_used(&f->t, RXQ, &id, &len));
+	assert_int_equal(id, rx);
+	assert_int_equal(len, strlen(msg));
+	assert_memory_equal(fake_ptr(&f->m, BUF(0)), msg, strlen(msg));
+	assert_true(drv_read(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_VRING);
+	assert_true(f->rec.irq);
+	assert_int_equal(virtio_mmio_status(f->t.d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
+}
+
+static void test_loopback_waits_for_receive_buffers(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id, len;
+
+	start(f);
+	put(f, BUF(1), "0123456789abcdef");
+	drv_add_buf(&f->t, TXQ, BUF(1), 16, false);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
+	/* Receive buffers smaller than what is pending take it in pieces. */
+	drv_add_buf(&f->t, RXQ, BUF(2), 10, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	assert_true(drv_get_used(&f->t, RXQ, &id, &len));
+	assert_int_equal(len, 10);
+	assert_memory_equal(fake_ptr(&f->m, BUF(2)), "0123456789", 10);
+	drv_add_buf(&f->t, RXQ, BUF(3), 10, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	assert_true(drv_get_used(&f->t, RXQ, &id, &len));
+	assert_int_equal(len, 6);
+	assert_memory_equal(fake_ptr(&f->m, BUF(3)), "abcdef", 6);
+	/* Nothing left: a further buffer stays posted. */
+	drv_add_buf(&f->t, RXQ, BUF(4), 10, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
+}
+
+static void test_without_loopback_nothing_comes_back(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id, len;
+
+	start(f);
+	drv_add_buf(&f->t, RXQ, BUF(0), 64, true);
+	put(f, BUF(1), "out only");
+	drv_add_buf(&f->t, TXQ, BUF(1), 8, false);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+	assert_int_equal(f->out_len, 8);
+	assert_true(drv_get_used(&f->t, TXQ, &id, &len));
+	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
+	/* Host input still reaches the driver. */
+	assert_int_equal(virtio_console_input(f->c, "in", 2), 2);
+	assert_true(drv_get_used(&f->t, RXQ, &id, &len));
+	assert_int_equal(len, 2);
+	assert_memory_equal(fake_ptr(&f->m, BUF(0)), "in", 2);
+}
+
+static void test_transmit_chain_of_segments(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id, len;
+
+	start(f);
+	put(f, BUF(1), "first,");
+	put(f, BUF(2), "second,");
+	put(f, BUF(3), "third");
+	drv_set_desc(&f->t, TXQ, 5, BUF(1), 6, VIRTQ_DESC_F_NEXT, 9);
+	drv_set_desc(&f->t, TXQ, 9, BUF(2), 7, VIRTQ_DESC_F_NEXT, 2);
+	drv_set_desc(&f->t, TXQ, 2, BUF(3), 5, 0, 0);
+	drv_make_avail(&f->t, TXQ, 5);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+	assert_int_equal(f->out_len, 18);
+	assert_memory_equal(f->out, "first,second,third", 18);
+	assert_true(drv_get_used(&f->t, TXQ, &id, &len));
+	assert_int_equal(id, 5);
+}
+
+static void test_large_transmit_in_order(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *p = fake_ptr(&f->m, BUF(0));
+	const uint32_t size = 10000;
+
+	start(f);
+	for (uint32_t i = 0; i < size; i++)
+		p[i] = (uint8_t)(i * 7 + 3);
+	drv_add_buf(&f->t, TXQ, BUF(0), size, false);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+	assert_int_equal(f->out_len, size);
+	assert_true(f->out_calls >= 3);
+	assert_memory_equal(f->out, p, size);
+}
+
+static void test_transmit_with_writable_descriptor_needs_reset(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id, len;
+
+	start(f);
+	drv_set_desc(&f->t, TXQ, 0, BUF(1), 8, VIRTQ_DESC_F_NEXT, 1);
+	drv_set_desc(&f->t, TXQ, 1, BUF(2), 8, VIRTQ_DESC_F_WRITE, 0);
+	drv_make_avail(&f->t, TXQ, 0);
+	assert_int_equal(drv_notify(&f->t, TXQ), -EIO);
+	assert_needs_reset(f, "transmitq chain 0 has 1 device-writable");
+	assert_int_equal(f->out_len, 0);
+	assert_false(drv_get_used(&f->t, TXQ, &id, &len));
+}
+
+static void test_receive_with_readable_descriptor_needs_reset(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id, len;
+
+	start(f);
+	memset(fake_ptr(&f->m, BUF(0)), 0x5a, 16);
+	drv_add_buf(&f->t, RXQ, BUF(0), 16, false);
+	assert_int_equal(virtio_console_input(f->c, "data", 4), 4);
+	assert_needs_reset(f, "receiveq chain 0 has 1 device-readable");
+	/* The device wrote nothing into the readable buffer. */
+	assert_int_equal(((uint8_t *)fake_ptr(&f->m, BUF(0)))[0], 0x5a);
+	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
+}
+
+static void test_malformed_transmit_ring_no_output(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f);
+	put(f, BUF(1), "never printed");
+	drv_set_desc(&f->t, TXQ, 0, BUF(1), 13, VIRTQ_DESC_F_NEXT, 0);
+	drv_make_avail(&f->t, TXQ, 0);
+	assert_int_equal(drv_notify(&f->t, TXQ), -EIO);
+	assert_needs_reset(f, "queue 1: descriptor chain from 0 loops");
+	assert_int_equal(f->out_calls, 0);
+}
+
+static void test_transmit_buffer_in_private_memory(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f);
+	put(f, BUF(1), "secret");
+	fake_mem_revoke(&f->m, BUF(1), 0x1000);
+	drv_add_buf(&f->t, TXQ, BUF(1), 6, false);
+	assert_int_equal(drv_notify(&f->t, TXQ), -EIO);
+	assert_needs_reset(f, "not in shared memory");
+	assert_int_equal(f->out_calls, 0);
+}
+
+static void test_input_fifo_bounded(void **state)
+{
+	struct fixture *f = *state;
+	static char big[VIRTIO_CONSOLE_FIFO_SIZE + 100];
+
+	start(f);
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(virtio_console_input(f->c, big, sizeof(big)), VIRTIO_CONSOLE_FIFO_SIZE);
+	assert_int_equal(virtio_console_dropped(f->c), 100);
+	assert_int_equal(virtio_console_input(f->c, "y", 1), 0);
+	assert_int_equal(virtio_console_dropped(f->c), 101);
+}
+
+static void test_reset_drops_pending_bytes(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t id, len;
+
+	start(f);
+	assert_int_equal(virtio_console_input(f->c, "stale", 5), 5);
+	start(f);	/* drv_init resets the device first */
+	drv_add_buf(&f->t, RXQ, BUF(0), 16, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_loopback, teardown)
+		T(test_identity_and_config),
+		T(test_create_rejects_missing_arguments),
+		T(test_round_trip_loopback),
+		T(test_loopback_waits_for_receive_buffers),
+		cmocka_unit_test_setup_teardown(test_without_loopback_nothing_comes_back,
+						setup_plain, teardown),
+		T(test_transmit_chain_of_segments),
+		T(test_large_transmit_in_order),
+		T(test_transmit_with_writable_descriptor_needs_reset),
+		T(test_receive_with_readable_descriptor_needs_reset),
+		T(test_malformed_transmit_ring_no_output),
+		T(test_transmit_buffer_in_private_memory),
+		T(test_input_fifo_bounded),
+		T(test_reset_drops_pending_bytes),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
