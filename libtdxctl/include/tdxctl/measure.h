@@ -67,7 +67,8 @@ const char *tdxctl_tdvf_section_name(uint32_t type);
 #define TDXCTL_Q35_LOWMEM_SPLIT		0x80000000ull
 #define TDXCTL_4GIB			0x100000000ull
 
-#define TDXCTL_TD_HOB_MAX_RAM		16	/* RAM entries after splitting */
+/* RAM entries after splitting: two ranges, each section adds at most two. */
+#define TDXCTL_TD_HOB_MAX_RAM		(2 + 2 * TDXCTL_TDVF_MAX_SECTIONS)
 
 struct tdxctl_ram_entry {
 	uint64_t address;
