@@ -78,6 +78,10 @@ int tdxctl_mrtd(const struct tdxctl_tdvf *tdvf, const struct tdxctl_td_hob *hob,
 		bool extend = s->attributes & TDVF_SECTION_ATTRIBUTES_MR_EXTEND;
 		uint64_t p, nr_pages = s->memory_data_size / TDX_PAGE_SIZE;
 
+		/* Left to TDH.MEM.PAGE.AUG and the firmware's accept: not in MRTD. */
+		if (s->attributes & TDVF_SECTION_ATTRIBUTES_PAGE_AUG)
+			continue;
+
 		for (p = 0; ok && p < nr_pages; p++) {
 			uint64_t gpa = s->memory_address + p * TDX_PAGE_SIZE;
 			unsigned int c;

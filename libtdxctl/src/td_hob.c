@@ -1,7 +1,7 @@
 /*
  * The TD HOB as qemu-tdx builds it (docs/measurement.md "TD HOB";
- * reference host-stack.md 3.4): guest RAM from -m as on q35, the TD_HOB
- * and TEMP_MEM sections carved out as "added", everything else
+ * reference host-stack.md 3.4): guest RAM from -m as qemu-tdx lays it
+ * out, the TD_HOB and TEMP_MEM sections carved out as "added", everything else
  * unaccepted, sorted, one resource descriptor each between PHIT and END.
  */
 #include <errno.h>
@@ -63,6 +63,23 @@ static int ram_accept(struct ram_list *l, unsigned int sec, const struct tdvf_se
 			     (unsigned long long)(a + len));
 }
 
+/* A PAGE.AUG section must still lie inside guest RAM. */
+static int ram_check_inside(const struct ram_list *l, unsigned int sec,
+			    const struct tdvf_section_entry *s, struct emu_error *err)
+{
+	uint64_t a = s->memory_address, end = a + s->memory_data_size;
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++)
+		if (a >= l->e[i].address && end <= l->e[i].address + l->e[i].length)
+			return 0;
+	return emu_error_set(err, -EINVAL,
+			     "TD HOB: TDVF section %u (%s, PAGE.AUG) at [0x%llx, 0x%llx) is not "
+			     "inside one RAM range of the TD; give more memory (--mem) or fix "
+			     "the image", sec, tdxctl_tdvf_section_name(s->type),
+			     (unsigned long long)a, (unsigned long long)end);
+}
+
 static int ram_cmp(const void *a, const void *b)
 {
 	const struct tdxctl_ram_entry *x = a, *y = b;
@@ -81,8 +98,8 @@ static int ram_layout(const struct tdxctl_tdvf *tdvf, uint64_t ram_size, struct 
 		return emu_error_set(err, -EINVAL,
 				     "TD HOB: RAM size 0x%llx is not a non-zero multiple of 4 KiB "
 				     "below 2 PiB", (unsigned long long)ram_size);
-	if (ram_size >= TDXCTL_Q35_LOWMEM_LIMIT) {
-		below = TDXCTL_Q35_LOWMEM_SPLIT;
+	if (ram_size > TDXCTL_LOWMEM_MAX) {
+		below = TDXCTL_LOWMEM_MAX;
 		above = ram_size - below;
 	}
 	l->nr = 0;
@@ -92,7 +109,12 @@ static int ram_layout(const struct tdxctl_tdvf *tdvf, uint64_t ram_size, struct 
 	for (i = 0; !ret && i < tdvf->nr_sections; i++) {
 		const struct tdvf_section_entry *s = &tdvf->sections[i];
 
-		if (s->type == TDVF_SECTION_TYPE_TD_HOB || s->type == TDVF_SECTION_TYPE_TEMP_MEM)
+		if (s->type != TDVF_SECTION_TYPE_TD_HOB && s->type != TDVF_SECTION_TYPE_TEMP_MEM)
+			continue;
+		/* A PAGE.AUG section is not added: the firmware accepts it. */
+		if (s->attributes & TDVF_SECTION_ATTRIBUTES_PAGE_AUG)
+			ret = ram_check_inside(l, i, s, err);
+		else
 			ret = ram_accept(l, i, s, err);
 	}
 	if (ret)

@@ -11,7 +11,6 @@
 
 #include "tdxctl/measure.h"
 
-#define GPA_LIMIT		(1ull << 52)
 /* Before the footer GUID: the u16 table length; an entry ends with u16 + GUID. */
 #define TABLE_ENTRY_TRAILER	(sizeof(uint16_t) + sizeof(struct tdvf_guid))
 
@@ -107,7 +106,35 @@ static int check_section(const struct tdxctl_tdvf *t, unsigned int i, struct emu
 	const struct tdvf_section_entry *s = &t->sections[i];
 	size_t at = t->metadata_offset + sizeof(struct tdvf_metadata) + i * sizeof(*s);
 	const char *name = tdxctl_tdvf_section_name(s->type);
+	uint64_t fw_gpa = TDXCTL_4GIB - t->image_len;
 
+	if (s->attributes & ~(TDVF_SECTION_ATTRIBUTES_MR_EXTEND | TDVF_SECTION_ATTRIBUTES_PAGE_AUG))
+		return emu_error_set(err, -EINVAL,
+				     "TDVF section %u (%s, entry at offset 0x%zx): unknown "
+				     "attribute bits 0x%x (defined: MR.EXTEND 0x1, PAGE.AUG 0x2)",
+				     i, name, at, s->attributes);
+	if (!TDX_IS_ALIGNED(s->memory_address, TDX_PAGE_SIZE))
+		return emu_error_set(err, -EINVAL,
+				     "TDVF section %u (%s, entry at offset 0x%zx): "
+				     "MemoryAddress 0x%llx is not 4 KiB aligned", i, name, at,
+				     (unsigned long long)s->memory_address);
+	if (s->memory_data_size == 0 || !TDX_IS_ALIGNED(s->memory_data_size, TDX_PAGE_SIZE))
+		return emu_error_set(err, -EINVAL,
+				     "TDVF section %u (%s, entry at offset 0x%zx): "
+				     "MemoryDataSize 0x%llx is not a non-zero multiple of 4 KiB",
+				     i, name, at, (unsigned long long)s->memory_data_size);
+	if (s->memory_address >= TDXCTL_4GIB ||
+	    s->memory_data_size > TDXCTL_4GIB - s->memory_address)
+		return emu_error_set(err, -EINVAL,
+				     "TDVF section %u (%s, entry at offset 0x%zx): memory "
+				     "0x%llx + 0x%llx is beyond 4 GiB", i, name, at,
+				     (unsigned long long)s->memory_address,
+				     (unsigned long long)s->memory_data_size);
+	if (s->raw_data_size > s->memory_data_size)
+		return emu_error_set(err, -EINVAL,
+				     "TDVF section %u (%s, entry at offset 0x%zx): RawDataSize "
+				     "0x%x is larger than MemoryDataSize 0x%llx", i, name, at,
+				     s->raw_data_size, (unsigned long long)s->memory_data_size);
 	switch (s->type) {
 	case TDVF_SECTION_TYPE_BFV:
 	case TDVF_SECTION_TYPE_CFV:
@@ -122,6 +149,17 @@ static int check_section(const struct tdxctl_tdvf *t, unsigned int i, struct emu
 					     "DataOffset 0x%x + RawDataSize 0x%x is past the end "
 					     "of the 0x%zx-byte image", i, name, at,
 					     s->data_offset, s->raw_data_size, t->image_len);
+		if (s->memory_address < fw_gpa)
+			return emu_error_set(err, -EINVAL,
+					     "TDVF section %u (%s, entry at offset 0x%zx): "
+					     "MemoryAddress 0x%llx is below the firmware mapping at "
+					     "0x%llx (4 GiB - image size)", i, name, at,
+					     (unsigned long long)s->memory_address,
+					     (unsigned long long)fw_gpa);
+		if (s->attributes & TDVF_SECTION_ATTRIBUTES_PAGE_AUG)
+			return emu_error_set(err, -EINVAL,
+					     "TDVF section %u (%s, entry at offset 0x%zx): "
+					     "PAGE.AUG on a section with data", i, name, at);
 		break;
 	case TDVF_SECTION_TYPE_TD_HOB:
 	case TDVF_SECTION_TYPE_TEMP_MEM:
@@ -130,6 +168,22 @@ static int check_section(const struct tdxctl_tdvf *t, unsigned int i, struct emu
 					     "TDVF section %u (%s, entry at offset 0x%zx): "
 					     "RawDataSize 0x%x, must be 0 for a memory-only "
 					     "section", i, name, at, s->raw_data_size);
+		if (s->memory_address + s->memory_data_size > fw_gpa)
+			return emu_error_set(err, -EINVAL,
+					     "TDVF section %u (%s, entry at offset 0x%zx): "
+					     "[0x%llx, 0x%llx) reaches into the firmware mapping at "
+					     "0x%llx; it must be in RAM", i, name, at,
+					     (unsigned long long)s->memory_address,
+					     (unsigned long long)(s->memory_address +
+								  s->memory_data_size),
+					     (unsigned long long)fw_gpa);
+		if ((s->attributes & TDVF_SECTION_ATTRIBUTES_PAGE_AUG) &&
+		    (s->type == TDVF_SECTION_TYPE_TD_HOB ||
+		     (s->attributes & TDVF_SECTION_ATTRIBUTES_MR_EXTEND)))
+			return emu_error_set(err, -EINVAL,
+					     "TDVF section %u (%s, entry at offset 0x%zx): "
+					     "PAGE.AUG is allowed only on TEMP_MEM without "
+					     "MR.EXTEND", i, name, at);
 		break;
 	default:
 		return emu_error_set(err, -EINVAL,
@@ -137,44 +191,18 @@ static int check_section(const struct tdxctl_tdvf *t, unsigned int i, struct emu
 				     "not supported; qemu-tdx, like QEMU, takes BFV, CFV, TD_HOB "
 				     "and TEMP_MEM", i, at, s->type, name);
 	}
-	if (s->attributes & ~TDVF_SECTION_ATTRIBUTES_MR_EXTEND)
-		return emu_error_set(err, -EINVAL,
-				     "TDVF section %u (%s, entry at offset 0x%zx): attributes "
-				     "0x%x; only MR.EXTEND (bit 0) is supported (PAGE.AUG "
-				     "sections are not added by qemu-tdx)", i, name, at,
-				     s->attributes);
-	if (!TDX_IS_ALIGNED(s->memory_address, TDX_PAGE_SIZE))
-		return emu_error_set(err, -EINVAL,
-				     "TDVF section %u (%s, entry at offset 0x%zx): "
-				     "MemoryAddress 0x%llx is not 4 KiB aligned", i, name, at,
-				     (unsigned long long)s->memory_address);
-	if (s->memory_data_size == 0 || !TDX_IS_ALIGNED(s->memory_data_size, TDX_PAGE_SIZE))
-		return emu_error_set(err, -EINVAL,
-				     "TDVF section %u (%s, entry at offset 0x%zx): "
-				     "MemoryDataSize 0x%llx is not a non-zero multiple of 4 KiB",
-				     i, name, at, (unsigned long long)s->memory_data_size);
-	if (s->raw_data_size > s->memory_data_size)
-		return emu_error_set(err, -EINVAL,
-				     "TDVF section %u (%s, entry at offset 0x%zx): RawDataSize "
-				     "0x%x is larger than MemoryDataSize 0x%llx", i, name, at,
-				     s->raw_data_size, (unsigned long long)s->memory_data_size);
-	if (s->memory_address >= GPA_LIMIT || s->memory_data_size > GPA_LIMIT - s->memory_address)
-		return emu_error_set(err, -EINVAL,
-				     "TDVF section %u (%s, entry at offset 0x%zx): GPA range "
-				     "0x%llx + 0x%llx is beyond the 52-bit GPA space", i, name, at,
-				     (unsigned long long)s->memory_address,
-				     (unsigned long long)s->memory_data_size);
 	return 0;
 }
 
 static int check_layout(const struct tdxctl_tdvf *t, struct emu_error *err)
 {
-	unsigned int i, j, hobs = 0;
+	unsigned int i, j, hobs = 0, bfvs = 0;
 
 	for (i = 0; i < t->nr_sections; i++) {
 		const struct tdvf_section_entry *a = &t->sections[i];
 
 		hobs += a->type == TDVF_SECTION_TYPE_TD_HOB;
+		bfvs += a->type == TDVF_SECTION_TYPE_BFV;
 		for (j = 0; j < i; j++) {
 			const struct tdvf_section_entry *b = &t->sections[j];
 
@@ -194,6 +222,8 @@ static int check_layout(const struct tdxctl_tdvf *t, struct emu_error *err)
 									  a->memory_data_size));
 		}
 	}
+	if (!bfvs)
+		return emu_error_set(err, -EINVAL, "TDVF image: no BFV section");
 	if (hobs != 1)
 		return emu_error_set(err, -EINVAL,
 				     "TDVF image: %u TD_HOB sections; qemu-tdx needs exactly one "
@@ -219,10 +249,10 @@ int tdxctl_tdvf_parse(const uint8_t *image, size_t len, struct tdxctl_tdvf *out,
 	ret = find_offset_entry(image, len, &data_at, &data_len, err);
 	if (ret)
 		return ret;
-	if (data_len < sizeof(uint32_t))
+	if (data_len != sizeof(uint32_t))
 		return emu_error_set(err, -EINVAL,
 				     "TDVF image: TDX metadata offset entry at offset 0x%zx has "
-				     "%zu data bytes, needs a u32", data_at, data_len);
+				     "%zu data bytes, not one u32", data_at, data_len);
 	back = get_u32(image + data_at);
 	if (back > len || len - back > len - sizeof(md))
 		return emu_error_set(err, -EINVAL,

@@ -27,12 +27,12 @@
 
 /* ---- the TDVF image ---- */
 
-/* Largest image accepted: it must fit below 4 GiB with room for RAM. */
-#define TDXCTL_TDVF_MAX_SIZE		(256ull << 20)
-/* QEMU's -bios sizes are whole pages; the image ends at 4 GiB. */
+/* qemu-tdx's limits: the image is whole pages, at most 16 MiB, mapped at
+ * 4 GiB - size; at most 32 sections. */
+#define TDXCTL_TDVF_MAX_SIZE		(16ull << 20)
 #define TDXCTL_TDVF_SIZE_ALIGN		TDX_PAGE_SIZE
-/* More entries than this is not a TDVF image but a corrupt count. */
-#define TDXCTL_TDVF_MAX_SECTIONS	64
+#define TDXCTL_TDVF_MAX_SECTIONS	32
+#define TDXCTL_4GIB			0x100000000ull
 
 struct tdxctl_tdvf {
 	const uint8_t *image;		/* not owned */
@@ -47,9 +47,11 @@ struct tdxctl_tdvf {
  * the OVMF footer table 0x30 bytes before the end, the TDX metadata
  * offset entry in it, the descriptor (signature, version, length, at
  * least two sections) and every section (known type, page-aligned
- * address and size, RawDataSize <= MemoryDataSize, BFV/CFV with data
- * inside the file, TD_HOB/TEMP_MEM without, only the MR.EXTEND
- * attribute, no GPA overlap, below 4 GiB + 52-bit GPA space).
+ * address and size below 4 GiB, RawDataSize <= MemoryDataSize, BFV/CFV
+ * with data inside the file and memory in the firmware mapping at
+ * 4 GiB - size, TD_HOB/TEMP_MEM without data and below that mapping,
+ * PAGE.AUG only on TEMP_MEM without MR.EXTEND, no overlap, at least one
+ * BFV and exactly one TD_HOB).
  * @image must stay valid while @out is used; tdxctl_tdvf_free() it.
  */
 int tdxctl_tdvf_parse(const uint8_t *image, size_t len, struct tdxctl_tdvf *out,
@@ -61,11 +63,8 @@ const char *tdxctl_tdvf_section_name(uint32_t type);
 
 /* ---- guest RAM and the TD HOB (docs/measurement.md "TD HOB") ---- */
 
-/* QEMU q35: RAM below 4 GiB ends at 0xB0000000, or at 2 GiB when -m is
- * at least that large; the rest starts at 4 GiB. */
-#define TDXCTL_Q35_LOWMEM_LIMIT		0xB0000000ull
-#define TDXCTL_Q35_LOWMEM_SPLIT		0x80000000ull
-#define TDXCTL_4GIB			0x100000000ull
+/* qemu-tdx: RAM up to 2 GiB from GPA 0, the rest from 4 GiB. */
+#define TDXCTL_LOWMEM_MAX		0x80000000ull
 
 /* RAM entries after splitting: two ranges, each section adds at most two. */
 #define TDXCTL_TD_HOB_MAX_RAM		(2 + 2 * TDXCTL_TDVF_MAX_SECTIONS)
@@ -89,7 +88,9 @@ struct tdxctl_td_hob {
  * tdxctl_td_hob_build() - the TD HOB qemu-tdx writes at @tdvf's TD_HOB
  * section for a TD with @ram_size bytes of RAM: PHIT (version 9, boot
  * mode 0, memory fields 0, EfiEndOfHobList = GPA of the END HOB), one
- * resource descriptor per RAM entry in address order, END.  Refuses a
+ * resource descriptor per RAM entry in address order, END.  TD_HOB and
+ * TEMP_MEM sections are SYSTEM_MEMORY ("added"), except PAGE.AUG ones,
+ * which stay in the surrounding MEMORY_UNACCEPTED range.  Refuses a
  * RAM size that is zero or not a page multiple, a TD_HOB/TEMP_MEM section
  * not inside one RAM range or overlapping another, an image without
  * exactly one TD_HOB, and a HOB that does not fit its section.
@@ -103,7 +104,8 @@ void tdxctl_td_hob_free(struct tdxctl_td_hob *hob);
 
 /**
  * tdxctl_mrtd() - MRTD after qemu-tdx adds @tdvf's sections in metadata
- * order: for each 4 KiB page of MemoryDataSize a MEM.PAGE.ADD block, and
+ * order (PAGE.AUG sections are not added and count for nothing): for
+ * each 4 KiB page of MemoryDataSize a MEM.PAGE.ADD block, and
  * for MR.EXTEND sections, right after it, the MR.EXTEND block and the 256
  * bytes of each chunk of the page.  Page contents: BFV/CFV the image's
  * RawDataSize bytes at DataOffset then zeros; TEMP_MEM zeros; TD_HOB the

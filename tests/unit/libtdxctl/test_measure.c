@@ -193,7 +193,12 @@ static void s_size_unaligned(struct timg_section *s) { s->size += 0x10; }
 static void s_size_zero(struct timg_section *s) { s->size = 0; }
 static void s_raw_big(struct timg_section *s) { s->size = 0x1000; }
 static void s_attr_aug(struct timg_section *s) { s->attr |= 2; }
-static void s_gpa_far(struct timg_section *s) { s->addr = (1ull << 52) - 0x1000; }
+static void s_attr_unknown(struct timg_section *s) { s->attr |= 4; }
+static void s_aug_extend(struct timg_section *s) { s->attr = 3; }
+static void s_gpa_far(struct timg_section *s) { s->addr = 0xFFFFC000; }
+static void s_below_fw(struct timg_section *s) { s->addr = 0xFFFE0000; }
+static void s_in_fw(struct timg_section *s) { s->addr = 0xFFFF8000; s->size = 0x1000; }
+static void s_not_bfv(struct timg_section *s) { s->type = TS_CFV; }
 static void s_overlap(struct timg_section *s) { s->addr = 0x805000; }
 static void s_not_hob(struct timg_section *s) { s->type = TS_TEMP_MEM; }
 static void s_hob(struct timg_section *s) { s->type = TS_TD_HOB; }
@@ -212,8 +217,18 @@ static void test_refuse_sections(void **state)
 	refuse_section(4, s_size_unaligned, "MemoryDataSize 0x1010");
 	refuse_section(4, s_size_zero, "MemoryDataSize 0x0");
 	refuse_section(0, s_raw_big, "RawDataSize 0xe000 is larger than MemoryDataSize 0x1000");
-	refuse_section(1, s_attr_aug, "attributes 0x2");
-	refuse_section(2, s_gpa_far, "beyond the 52-bit GPA space");
+	refuse_section(1, s_attr_aug, "section 1 (CFV, entry at offset 0x8030): PAGE.AUG on a "
+				      "section with data");
+	refuse_section(0, s_attr_aug, "section 0 (BFV");
+	refuse_section(3, s_attr_aug, "section 3 (TD_HOB, entry at offset 0x8070): PAGE.AUG is "
+				      "allowed only on TEMP_MEM without MR.EXTEND");
+	refuse_section(2, s_aug_extend, "section 2 (TEMP_MEM");
+	refuse_section(2, s_attr_unknown, "unknown attribute bits 0x4");
+	refuse_section(2, s_gpa_far, "memory 0xffffc000 + 0x6000 is beyond 4 GiB");
+	refuse_section(0, s_below_fw, "MemoryAddress 0xfffe0000 is below the firmware mapping at "
+				      "0xffff0000");
+	refuse_section(4, s_in_fw, "[0xffff8000, 0xffff9000) reaches into the firmware mapping");
+	refuse_section(0, s_not_bfv, "no BFV section");
 	refuse_section(4, s_overlap, "sections 2 (TEMP_MEM) and 4 (TEMP_MEM) overlap");
 	refuse_section(3, s_not_hob, "0 TD_HOB sections");
 	refuse_section(2, s_hob, "2 TD_HOB sections");
@@ -398,7 +413,7 @@ static void test_hob_512m(void **state)
 	check_hob(512 * MiB, ram, 8);
 }
 
-/* Below 0xB0000000 all RAM is low; from there on 2 GiB low, the rest at 4 GiB. */
+/* Up to 2 GiB all RAM is low; above, 2 GiB low and the rest at 4 GiB. */
 static void test_hob_high_memory(void **state)
 {
 	static struct want_ram ram[] = {
@@ -414,11 +429,10 @@ static void test_hob_high_memory(void **state)
 	};
 
 	(void)state;
-	ram[7].len = 0xA0000000 - 0x820000;
-	check_hob(0xA0000000, ram, 8);
 	ram[7].len = 2 * GiB - 0x820000;
-	ram[8].len = 0x30000000;
-	check_hob(0xB0000000, ram, 9);
+	check_hob(2 * GiB, ram, 8);
+	ram[8].len = 0x1000;
+	check_hob(2 * GiB + 0x1000, ram, 9);
 	ram[8].len = 1 * GiB;
 	check_hob(3 * GiB, ram, 9);
 }
@@ -429,7 +443,6 @@ static void test_hob_refusals(void **state)
 	struct tdxctl_td_hob hob;
 	struct tdxctl_tdvf tdvf;
 	struct timg *t;
-	unsigned int i;
 
 	(void)state;
 	parse_ok(&img, &tdvf);
@@ -452,17 +465,52 @@ static void test_hob_refusals(void **state)
 	tdxctl_tdvf_free(&tdvf);
 	free(t);
 
-	/* Too many RAM ranges for a one-page TD_HOB: 56 + 48 * n + 8 > 4096. */
+	/* A PAGE.AUG section must lie in RAM too. */
 	t = copy();
-	t->s[3].size = 0x1000;
-	for (i = 0; i < 45; i++)
-		t->s[6 + i] = (struct timg_section){ 0, 0, 0x1000000 + i * 0x2000ull, 0x1000,
-						     TS_TEMP_MEM, 0 };
-	t->nr = 51;
+	t->s[5].attr = 2;
+	t->s[5].addr = 0x1F000000;
 	timg_write_metadata(t);
 	parse_ok(t, &tdvf);
-	assert_int_equal(tdxctl_td_hob_build(&tdvf, 512 * MiB, &hob, &err), -ENOSPC);
-	assert_true(test_contains(err.msg, "do not fit the 0x1000-byte TD_HOB section"));
+	assert_int_equal(tdxctl_td_hob_build(&tdvf, 256 * MiB, &hob, &err), -EINVAL);
+	assert_true(test_contains(err.msg, "section 5 (TEMP_MEM, PAGE.AUG) at [0x1f000000"));
+	tdxctl_tdvf_free(&tdvf);
+	free(t);
+}
+
+/* A PAGE.AUG TEMP_MEM stays unaccepted in the HOB and is not in MRTD. */
+static void test_page_aug(void **state)
+{
+	static const struct want_ram ram[] = {
+		{ 0, 0x800000, U },
+		{ 0x800000, 0x6000, A },
+		{ 0x806000, 0x3000, U },
+		{ 0x809000, 0x2000, A },
+		{ 0x80B000, 0x1000, A },
+		{ 0x80C000, 512 * MiB - 0x80C000, U },
+	};
+	struct emu_error err = { 0 };
+	struct tdxctl_td_hob hob;
+	struct tdxctl_tdvf tdvf;
+	uint8_t want[4096], got[48];
+	struct timg *t = copy();
+	size_t len;
+
+	(void)state;
+	t->s[5].attr = 2;
+	timg_write_metadata(t);
+	parse_ok(t, &tdvf);
+	assert_int_equal(tdxctl_td_hob_build(&tdvf, 512 * MiB, &hob, &err), 0);
+	len = want_hob(want, 0x809000, ram, 6);
+	assert_int_equal(hob.used, len);
+	assert_memory_equal(hob.bytes, want, len);
+	assert_int_equal(tdxctl_mrtd(&tdvf, NULL, got, &err), 0);
+	/* MRTD as if the section were not there. */
+	t->s[5] = t->s[4];
+	t->s[4].addr = 0x80B000;
+	t->nr = 5;
+	timg_mrtd(t, want);
+	assert_memory_equal(got, want, 48);
+	tdxctl_td_hob_free(&hob);
 	tdxctl_tdvf_free(&tdvf);
 	free(t);
 }
@@ -660,8 +708,10 @@ static void test_rtmr_cfv_count(void **state)
 	tdxctl_td_hob_free(&hob);
 	tdxctl_tdvf_free(&tdvf);
 
-	t->s[1].type = TS_CFV;
-	t->s[0].type = TS_CFV;
+	/* The CFV split in two. */
+	t->s[1] = (struct timg_section){ 0, 0x1000, 0xFFFF0000, 0x1000, TS_CFV, 0 };
+	t->s[6] = (struct timg_section){ 0x1000, 0x1000, 0xFFFF1000, 0x1000, TS_CFV, 0 };
+	t->nr = 7;
 	timg_write_metadata(t);
 	parse_ok(t, &tdvf);
 	assert_int_equal(tdxctl_td_hob_build(&tdvf, 512 * MiB, &hob, &err), 0);
@@ -688,6 +738,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hob_512m, setup),
 		cmocka_unit_test_setup(test_hob_high_memory, setup),
 		cmocka_unit_test_setup(test_hob_refusals, setup),
+		cmocka_unit_test_setup(test_page_aug, setup),
 		cmocka_unit_test_setup(test_rtmr_predict, setup),
 		cmocka_unit_test_setup(test_rtmr_cfv_count, setup),
 	};
