@@ -21,6 +21,9 @@
 #define EVENTLOG_DUMP	"tdxctl eventlog dump"
 #define EVENTLOG_REPLAY	"tdxctl eventlog replay"
 
+#define JSON_FLAGS \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* How much event data the text dump shows. */
 #define DUMP_TEXT_MAX	64
 #define DUMP_HEX_MAX	32
@@ -173,8 +176,7 @@ static void dump_json(const struct tdxctl_eventlog *log)
 		json_object_array_add(events, o);
 	}
 	json_object_object_add(root, "events", events);
-	printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-							    JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(root, JSON_FLAGS));
 	json_object_put(root);
 }
 
@@ -355,7 +357,7 @@ static int eventlog_replay(int argc, char **argv)
 						       json_object_new_string(hex));
 			}
 		}
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
 		json_object_put(o);
 	} else {
 		for (i = 0; i < TDXCTL_NR_RTMR; i++) {

@@ -18,6 +18,9 @@
 #define MEASURE_MRTD	"tdxctl measure mrtd"
 #define MEASURE_RTMR	"tdxctl measure rtmr"
 
+#define JSON_FLAGS \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 #define MEASURE_MAX_SMP	512
 
 /*
@@ -85,8 +88,7 @@ static json_object *hex_json(const uint8_t *p, size_t len)
 
 static void print_json(json_object *o)
 {
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_FLAGS));
 	json_object_put(o);
 }
 
