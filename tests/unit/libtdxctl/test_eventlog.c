@@ -380,6 +380,61 @@ static void test_write_parses(void **state)
 	free(buf);
 }
 
+/*
+ * Every byte of a good log changed, and every length cut: each parse
+ * either succeeds with events inside the buffer or fails with a message;
+ * nothing reads outside (run under ASan to see it).
+ */
+static void test_mutations(void **state)
+{
+	static const uint8_t values[] = { 0x00, 0x01, 0x7F, 0xFF };
+	uint8_t want[4][48];
+	struct log l;
+	size_t i, v, e;
+
+	(void)state;
+	good_log(&l, true, want);
+	for (i = 0; i <= l.len; i++) {
+		struct emu_error err = { 0 };
+		struct tdxctl_eventlog log;
+		uint8_t *cut = malloc(i ? i : 1);
+
+		assert_non_null(cut);
+		memcpy(cut, l.buf, i);
+		if (tdxctl_eventlog_parse(cut, i, &log, &err) == 0) {
+			/* Only a cut at a record boundary is a (shorter) log. */
+			assert_int_equal(log.used, i);
+			assert_true(i == l.len || log.nr_events < 6);
+			tdxctl_eventlog_free(&log);
+		} else {
+			assert_true(err.msg[0] != '\0');
+		}
+		free(cut);
+	}
+	for (i = 0; i < l.len; i++) {
+		for (v = 0; v < sizeof(values); v++) {
+			struct emu_error err = { 0 };
+			struct tdxctl_eventlog log;
+			uint8_t *m = malloc(l.len), r[4][48];
+
+			assert_non_null(m);
+			memcpy(m, l.buf, l.len);
+			m[i] = values[v];
+			if (tdxctl_eventlog_parse(m, l.len, &log, &err) == 0) {
+				for (e = 0; e < log.nr_events; e++)
+					assert_true(log.events[e].data + log.events[e].data_len <=
+						    m + l.len);
+				assert_int_equal(tdxctl_eventlog_replay(log.events, log.nr_events,
+									r, &err), 0);
+				tdxctl_eventlog_free(&log);
+			} else {
+				assert_true(err.msg[0] != '\0');
+			}
+			free(m);
+		}
+	}
+}
+
 static void test_type_names(void **state)
 {
 	(void)state;
@@ -399,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_events),
 		cmocka_unit_test(test_replay_refuses_mrtd),
 		cmocka_unit_test(test_write_parses),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_type_names),
 	};
 
