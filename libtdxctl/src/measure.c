@@ -3,7 +3,7 @@
  * module's hash stream (reference tdx-abi.md 7): per page one 128-byte
  * MEM.PAGE.ADD block; for measured sections then, per 256-byte chunk, a
  * 128-byte MR.EXTEND block and the chunk.  RTMRs replay the events of
- * measure-convention.md.
+ * docs/measurement.md section 4.
  */
 #include <errno.h>
 #include <stdbool.h>

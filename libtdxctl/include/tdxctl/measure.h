@@ -8,7 +8,7 @@
  *   TD HOB         rebuilt with qemu-tdx's rules from the image and -m.
  *   MRTD           the TDH.MEM.PAGE.ADD / TDH.MR.EXTEND hash stream for
  *                  the sections in metadata order.
- *   RTMRs          the events ovmf-tdvf extends (measure-convention),
+ *   RTMRs          the events ovmf-tdvf extends (docs/measurement.md 4),
  *                  replayed.
  *
  * Functions return 0 or a negative errno and fill @err with a message
@@ -117,7 +117,7 @@ int tdxctl_mrtd(const struct tdxctl_tdvf *tdvf, const struct tdxctl_td_hob *hob,
 
 /* ---- RTMRs ---- */
 
-/* The event data ovmf-tdvf logs (measure-convention.md). */
+/* The event data ovmf-tdvf logs (docs/measurement.md 4). */
 #define TDXCTL_EVENT_DATA_TD_HOB	"TD HOB"
 #define TDXCTL_EVENT_DATA_CFV		"CFV"
 #define TDXCTL_EVENT_DATA_PAYLOAD	"PAYLOAD"

@@ -4,7 +4,7 @@
  * values computed here from the reference text, each malformed image
  * refused with a message naming the fault, and the RTMR prediction
  * checked against a replay of an event log this test writes itself per
- * measure-convention.md.
+ * docs/measurement.md section 4.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -573,7 +573,7 @@ static void sha384(const void *a, size_t alen, const void *b, size_t blen, uint8
 	EVP_MD_CTX_free(ctx);
 }
 
-/* An event log as measure-convention.md describes it, written here. */
+/* An event log as docs/measurement.md 4 describes it, written here. */
 struct log {
 	uint8_t buf[4096];
 	size_t len;
