@@ -3,11 +3,11 @@
  * TDX module images and blobs, and the NP-SEAMLDR ACM.
  *
  *   tdxctl key generate|hash ...
+ *   tdxctl measure mrtd|rtmr ...
+ *   tdxctl eventlog dump|replay ...
  *   tdxctl module build|sign|info ...
  *   tdxctl seamldr build|info ...
  *   tdxctl sys info ...
- *   tdxctl measure mrtd|rtmr ...
- *   tdxctl eventlog dump|replay ...
  *
  * Exit codes: 0 success, 1 failure, 2 usage error.
  */
@@ -15,11 +15,11 @@
 
 static const struct cli_cmd groups[] = {
 	{ "key", cmd_key, "generate a vendor signing key, print its hash" },
+	{ "measure", cmd_measure, "predict a TD's MRTD and RTMRs from its firmware and payload" },
+	{ "eventlog", cmd_eventlog, "dump or replay a CC event log" },
 	{ "module", cmd_module, "build, sign and inspect TDX module blobs" },
 	{ "seamldr", cmd_seamldr, "build and inspect the NP-SEAMLDR ACM" },
 	{ "sys", cmd_sys, "boot an emulated host and print the module's metadata" },
-	{ "measure", cmd_measure, "predict a TD's MRTD and RTMRs from its firmware and payload" },
-	{ "eventlog", cmd_eventlog, "dump or replay a CC event log" },
 };
 
 int main(int argc, char **argv)
