@@ -65,6 +65,10 @@ void cli_hex(const uint8_t *p, size_t len, char *out);
 
 /** cmd_key() - "tdxctl key generate|hash"; argv[0] is "key". */
 int cmd_key(int argc, char **argv);
+/** cmd_measure() - "tdxctl measure mrtd|rtmr"; argv[0] is "measure". */
+int cmd_measure(int argc, char **argv);
+/** cmd_eventlog() - "tdxctl eventlog dump|replay"; argv[0] is "eventlog". */
+int cmd_eventlog(int argc, char **argv);
 /** cmd_module() - "tdxctl module build|sign|info"; argv[0] is "module". */
 int cmd_module(int argc, char **argv);
 /** cmd_seamldr() - "tdxctl seamldr build|info"; argv[0] is "seamldr". */
