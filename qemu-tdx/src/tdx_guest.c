@@ -7,10 +7,12 @@
  * the TD HOB, KVM_TDX_INIT_MEM_REGION per TDVF section (measured when the
  * section says MR.EXTEND), KVM_TDX_FINALIZE_VM.
  *
+ * Before INIT_VM, as QEMU: KVM_ENABLE_CAP of the APIC bus cycles (40 ns),
+ * the MapGPA hypercall exit, and the split irqchip (in-kernel LAPIC, which
+ * TD vCPUs need; the VMM would emulate the IOAPIC and signal MSIs).
+ *
  * Not done, because kvm-tdx has no such ioctls: KVM_SET_CPUID2 and
- * KVM_SET_MSRS per vCPU, KVM_ENABLE_CAP (APIC bus cycles, exit on
- * MapGPA) and KVM_CREATE_IRQCHIP; kvm-tdx always exits on MapGPA and has
- * the split-irqchip behaviour built in.
+ * KVM_SET_MSRS per vCPU.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -246,6 +248,30 @@ static void read_mrtd(struct machine *m)
 	}
 }
 
+/* What QEMU enables on a TD VM before INIT_VM. */
+static int enable_caps(struct machine *m, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		struct kvm_enable_cap cap;
+	} caps[] = {
+		{ "KVM_CAP_X86_APIC_BUS_CYCLES_NS",
+		  { .cap = KVM_CAP_X86_APIC_BUS_CYCLES_NS, .args[0] = 40 } },
+		{ "KVM_CAP_EXIT_HYPERCALL",
+		  { .cap = KVM_CAP_EXIT_HYPERCALL, .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE } },
+		{ "KVM_CAP_SPLIT_IRQCHIP", { .cap = KVM_CAP_SPLIT_IRQCHIP, .args[0] = 24 } },
+	};
+
+	for (unsigned int i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		long ret = kvm_tdx_vm_ioctl(m->vm, KVM_ENABLE_CAP, (void *)&caps[i].cap);
+
+		if (ret)
+			return fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name,
+				    strerror((int)-ret));
+	}
+	return 0;
+}
+
 int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 {
 	int ret;
@@ -259,7 +285,8 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	} else {
 		return fail(err, errlen, "vm-type tdx not supported by KVM");
 	}
-	if (get_capabilities(m, err, errlen) || init_vm(m, err, errlen))
+	if (get_capabilities(m, err, errlen) || enable_caps(m, err, errlen) ||
+	    init_vm(m, err, errlen))
 		return -1;
 	m->hob_gpa = m->tdvf.sections[m->tdvf.td_hob].memory_address;
 	for (unsigned int i = 0; i < m->nr_vcpus; i++) {

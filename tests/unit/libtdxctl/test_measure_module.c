@@ -27,6 +27,7 @@
 #include "tdx_host.h"
 #include "tdxctl/measure.h"
 #include "test_measure_image.h"
+#include "kvm_tdx_irqchip.h"
 
 #define PAGE		4096ULL
 #define TD_MRTD		0x1310000300000000ULL
@@ -120,6 +121,7 @@ static void module_mrtd(const struct timg *t, const struct tdxctl_tdvf *tdvf,
 	unsigned int i;
 
 	assert_int_equal(kvm_tdx_create_vm(g_boot.host, KVM_X86_TDX_VM, &vm), 0);
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	vm_cmd(vm, KVM_TDX_INIT_VM, 0, (uintptr_t)init);
 	assert_int_equal(kvm_tdx_create_vcpu(vm, 0, &vcpu), 0);
 	vcpu_cmd(vcpu, KVM_TDX_INIT_VCPU, 0, hob->gpa);
