@@ -7,10 +7,10 @@
  * the TD HOB, KVM_TDX_INIT_MEM_REGION per TDVF section (measured when the
  * section says MR.EXTEND), KVM_TDX_FINALIZE_VM.
  *
- * Not done, because kvm-tdx has no such ioctls: KVM_SET_CPUID2 and
- * KVM_SET_MSRS per vCPU, KVM_ENABLE_CAP (APIC bus cycles, exit on
- * MapGPA) and KVM_CREATE_IRQCHIP; kvm-tdx always exits on MapGPA and has
- * the split-irqchip behaviour built in.
+ * Before INIT_VM, as QEMU: KVM_ENABLE_CAP for the 25 MHz APIC bus, exits
+ * on MapGPA, the split irqchip and the x2APIC API.  Not done, because
+ * kvm-tdx has no such vCPU ioctls: KVM_SET_CPUID2 and KVM_SET_MSRS (the
+ * TD's CPUID is INIT_VM's list).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,6 +27,8 @@
 
 #define TD_PHYS_BITS		46
 #define INIT_VM_RETRIES		10000		/* QEMU's retry bound for -EAGAIN */
+#define TD_APIC_BUS_CYCLES_NS	40		/* TDX's virtual APIC: 25 MHz */
+#define TD_IRQ_ROUTES		24		/* QEMU's split irqchip: the IOAPIC pins */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -124,6 +126,26 @@ static int get_capabilities(struct machine *m, char *err, size_t errlen)
 		return 0;
 	}
 	return fail(err, errlen, "KVM_TDX_CAPABILITIES: too many CPUID entries");
+}
+
+static int enable_caps(struct machine *m, char *err, size_t errlen)
+{
+	static const struct { uint32_t cap; uint64_t arg; const char *name; } caps[] = {
+		{ KVM_CAP_X86_APIC_BUS_CYCLES_NS, TD_APIC_BUS_CYCLES_NS, "KVM_CAP_X86_APIC_BUS_CYCLES_NS" },
+		{ KVM_CAP_EXIT_HYPERCALL, 1ULL << KVM_HC_MAP_GPA_RANGE, "KVM_CAP_EXIT_HYPERCALL" },
+		{ KVM_CAP_SPLIT_IRQCHIP, TD_IRQ_ROUTES, "KVM_CAP_SPLIT_IRQCHIP" },
+		{ KVM_CAP_X2APIC_API, KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK,
+		  "KVM_CAP_X2APIC_API" },
+	};
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct kvm_enable_cap c = { .cap = caps[i].cap, .args = { caps[i].arg } };
+		long ret = kvm_tdx_vm_ioctl(m->vm, KVM_ENABLE_CAP, &c);
+
+		if (ret)
+			return fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name, strerror((int)-ret));
+	}
+	return 0;
 }
 
 static int init_vm(struct machine *m, char *err, size_t errlen)
@@ -259,7 +281,7 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	} else {
 		return fail(err, errlen, "vm-type tdx not supported by KVM");
 	}
-	if (get_capabilities(m, err, errlen) || init_vm(m, err, errlen))
+	if (get_capabilities(m, err, errlen) || enable_caps(m, err, errlen) || init_vm(m, err, errlen))
 		return -1;
 	m->hob_gpa = m->tdvf.sections[m->tdvf.td_hob].memory_address;
 	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
