@@ -81,7 +81,11 @@ gdt_desc:
 entry32:
 	cli
 	cld
-	lgdtl	gdt_desc
+	/*
+	 * Through CS, which is flat on both paths: after real16, DS still
+	 * has its real-mode 64 KiB limit until it is reloaded below.
+	 */
+	lgdtl	%cs:gdt_desc
 	movl	$TDVF_SEL_DATA, %eax
 	movl	%eax, %ds
 	movl	%eax, %es
