@@ -11,7 +11,8 @@
  *   mini-tdvf: done
  *
  * then powers off through PM1a_CNT.  Command-line words change the end:
- * "fatal" reports a fatal error (TD) instead, "dma-bad" first sends DMA
+ * "fatal" reports a fatal error (TD) instead, "wait" halts forever after
+ * "mini-tdvf: waiting" (for QMP tests), "dma-bad" first sends DMA
  * requests qemu-tdx must refuse (private descriptor, private buffer) and
  * prints "mini-tdvf: dma-bad refused" when both were.
  * In a TD every port access is TDG.VP.VMCALL<Instruction.IO>.
@@ -316,6 +317,10 @@ void mini_main(uint64_t is_td)
 	if (contains(cmdline, "fatal")) {
 		puts_(f, "mini-tdvf: reporting a fatal error\n");
 		report_payload_failed(f);
+	}
+	if (contains(cmdline, "wait")) {
+		puts_(f, "mini-tdvf: waiting\n");
+		halt_forever(f);
 	}
 	puts_(f, "mini-tdvf: done\n");
 	out(f, PM1A_CNT, 1u << 13, 2);
