@@ -13,6 +13,7 @@
  * TD's CPUID is INIT_VM's list).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <tdx/tdx_status.h>
 
 #include "machine.h"
+#include "platform_state.h"
 #include "tdx_host.h"
 
 #define TD_PHYS_BITS		46
@@ -93,6 +95,20 @@ static int boot_host(struct machine *m, char *err, size_t errlen)
 	snprintf(lps, sizeof(lps), "lps=%u", n);
 	if (platform_config_set(&o.cfg, lps, &e))
 		return fail(err, errlen, "emulated host: %s", e.msg);
+	/*
+	 * A TD whose reports a quoting enclave must check needs the platform's
+	 * persistent root secret (docs/attestation.md): with a quote-generation
+	 * socket, the platform state directory is the default one.
+	 */
+	if (m->opts->qgs_socket[0]) {
+		char dir[PATH_MAX], kv[PATH_MAX + 16];
+
+		if (platform_state_dir_default(dir, sizeof(dir), &e))
+			return fail(err, errlen, "platform state directory: %s", e.msg);
+		snprintf(kv, sizeof(kv), "state-dir=%s", dir);
+		if (platform_config_set(&o.cfg, kv, &e))
+			return fail(err, errlen, "platform state directory %s: %s", dir, e.msg);
+	}
 	if (host_boot_vendor_key(&o, NULL, &e) || host_boot_run(&o, &m->boot, &e)) {
 		m->host_up = m->boot.host != NULL;
 		return fail(err, errlen, "emulated host did not come up: %s", e.msg);
