@@ -181,7 +181,6 @@ int machine_init(struct machine *m, const struct vmm_opts *o, char *err, size_t 
 	m->shared_bit = m->td ? 1ULL << (MACHINE_GPAW - 1) : 0;
 	m->nr_vcpus = o->smp;
 	m->kvm_fd = m->vm_fd = -1;
-	m->slice_holder = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
 	pthread_mutex_init(&m->mem_lock, NULL);
@@ -443,15 +442,10 @@ int machine_run(struct machine *m)
 		}
 		v->started = true;
 	}
-	if (m->td && m->nr_vcpus > 1 && !pthread_create(&m->slice_ticker, NULL, vcpu_slice_ticker, m))
-		m->slice_ticker_started = true;
 	pthread_mutex_lock(&m->lock);
 	while (!m->stopping)
 		pthread_cond_wait(&m->cond, &m->lock);
 	pthread_mutex_unlock(&m->lock);
-	if (m->slice_ticker_started)
-		pthread_join(m->slice_ticker, NULL);
-	m->slice_ticker_started = false;
 	/* GetQuote workers write guest memory: they finish before it goes away. */
 	pthread_mutex_lock(&m->lock);
 	while (m->quotes_in_flight)

@@ -97,17 +97,6 @@ struct machine {
 	uint64_t notify_vector;		/* SetupEventNotifyInterrupt, 0 if none */
 	unsigned int notify_vcpu;
 	unsigned int quotes_in_flight;
-	/*
-	 * TD vCPU time slices (vcpu_loop.c): kvm-tdx enters every vCPU on LP 0,
-	 * one at a time, and nothing preempts a vCPU that spins in the guest,
-	 * so qemu-tdx hands KVM_RUN round-robin by ticket (under @lock) and a
-	 * ticker ends a slice that others wait for.
-	 */
-	uint64_t slice_next;		/* next ticket to hand out */
-	uint64_t slice_serving;		/* ticket allowed into KVM_RUN */
-	int slice_holder;		/* vCPU index in KVM_RUN, -1 if none */
-	pthread_t slice_ticker;
-	bool slice_ticker_started;
 };
 
 /**
@@ -179,6 +168,5 @@ int tdx_fatal_message(const uint64_t gprs[16], char *msg, size_t cap, uint64_t *
 
 /* vcpu_loop.c */
 void *vcpu_thread(void *arg);
-void *vcpu_slice_ticker(void *arg);
 
 #endif /* QEMU_TDX_MACHINE_H */

@@ -87,6 +87,32 @@ struct quote_job {
 	uint8_t report[TDX_REPORT_SIZE];
 };
 
+/*
+ * The vector SetupEventNotifyInterrupt registered, as a fixed MSI to the
+ * APIC of the vCPU that registered it (vCPU index = x2APIC id).
+ */
+static void notify(struct machine *m)
+{
+	struct kvm_msi msi = { 0 };
+	uint64_t vector;
+	unsigned int apic;
+	long ret;
+
+	pthread_mutex_lock(&m->lock);
+	vector = m->notify_vector;
+	apic = m->notify_vcpu;
+	pthread_mutex_unlock(&m->lock);
+	if (!vector)
+		return;
+	msi.address_lo = 0xFEE00000u | (apic & 0xFF) << 12;
+	msi.address_hi = apic & ~0xFFu;
+	msi.data = (uint32_t)vector;
+	ret = kvm_tdx_vm_ioctl(m->vm, KVM_SIGNAL_MSI, &msi);
+	if (ret < 0)
+		fprintf(stderr, "qemu-tdx: GetQuote: notification vector %llu not delivered: %s\n",
+			(unsigned long long)vector, strerror((int)-ret));
+}
+
 /* Write the outcome into the guest's buffer, if it is still shared. */
 static void quote_complete(struct quote_job *j, const void *quote, uint32_t len, uint64_t status)
 {
@@ -105,6 +131,8 @@ static void quote_complete(struct quote_job *j, const void *quote, uint32_t len,
 		__atomic_store_n(&hdr->error_code, status, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&j->m->mem_lock);
+	if (buf)
+		notify(j->m);
 }
 
 /* One GetQuote, off the vCPU thread, as QEMU's asynchronous quote generator. */

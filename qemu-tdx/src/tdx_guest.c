@@ -7,14 +7,13 @@
  * the TD HOB, KVM_TDX_INIT_MEM_REGION per TDVF section (measured when the
  * section says MR.EXTEND), KVM_TDX_FINALIZE_VM.
  *
- * Before INIT_VM, as QEMU: KVM_ENABLE_CAP of the APIC bus cycles (40 ns),
- * the MapGPA hypercall exit, and the split irqchip (in-kernel LAPIC, which
- * TD vCPUs need; the VMM would emulate the IOAPIC and signal MSIs).
- *
- * Not done, because kvm-tdx has no such ioctls: KVM_SET_CPUID2 and
- * KVM_SET_MSRS per vCPU.
+ * Before INIT_VM, as QEMU: KVM_ENABLE_CAP for the 25 MHz APIC bus, exits
+ * on MapGPA, the split irqchip and the x2APIC API.  Not done, because
+ * kvm-tdx has no such vCPU ioctls: KVM_SET_CPUID2 and KVM_SET_MSRS (the
+ * TD's CPUID is INIT_VM's list).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +24,13 @@
 #include <tdx/tdx_status.h>
 
 #include "machine.h"
+#include "platform_state.h"
 #include "tdx_host.h"
 
 #define TD_PHYS_BITS		46
 #define INIT_VM_RETRIES		10000		/* QEMU's retry bound for -EAGAIN */
+#define TD_APIC_BUS_CYCLES_NS	40		/* TDX's virtual APIC: 25 MHz */
+#define TD_IRQ_ROUTES		24		/* QEMU's split irqchip: the IOAPIC pins */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -93,6 +95,20 @@ static int boot_host(struct machine *m, char *err, size_t errlen)
 	snprintf(lps, sizeof(lps), "lps=%u", n);
 	if (platform_config_set(&o.cfg, lps, &e))
 		return fail(err, errlen, "emulated host: %s", e.msg);
+	/*
+	 * A TD whose reports a quoting enclave must check needs the platform's
+	 * persistent root secret (docs/attestation.md): with a quote-generation
+	 * socket, the platform state directory is the default one.
+	 */
+	if (m->opts->qgs_socket[0]) {
+		char dir[PATH_MAX], kv[PATH_MAX + 16];
+
+		if (platform_state_dir_default(dir, sizeof(dir), &e))
+			return fail(err, errlen, "platform state directory: %s", e.msg);
+		snprintf(kv, sizeof(kv), "state-dir=%s", dir);
+		if (platform_config_set(&o.cfg, kv, &e))
+			return fail(err, errlen, "platform state directory %s: %s", dir, e.msg);
+	}
 	if (host_boot_vendor_key(&o, NULL, &e) || host_boot_run(&o, &m->boot, &e)) {
 		m->host_up = m->boot.host != NULL;
 		return fail(err, errlen, "emulated host did not come up: %s", e.msg);
@@ -126,6 +142,26 @@ static int get_capabilities(struct machine *m, char *err, size_t errlen)
 		return 0;
 	}
 	return fail(err, errlen, "KVM_TDX_CAPABILITIES: too many CPUID entries");
+}
+
+static int enable_caps(struct machine *m, char *err, size_t errlen)
+{
+	static const struct { uint32_t cap; uint64_t arg; const char *name; } caps[] = {
+		{ KVM_CAP_X86_APIC_BUS_CYCLES_NS, TD_APIC_BUS_CYCLES_NS, "KVM_CAP_X86_APIC_BUS_CYCLES_NS" },
+		{ KVM_CAP_EXIT_HYPERCALL, 1ULL << KVM_HC_MAP_GPA_RANGE, "KVM_CAP_EXIT_HYPERCALL" },
+		{ KVM_CAP_SPLIT_IRQCHIP, TD_IRQ_ROUTES, "KVM_CAP_SPLIT_IRQCHIP" },
+		{ KVM_CAP_X2APIC_API, KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK,
+		  "KVM_CAP_X2APIC_API" },
+	};
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct kvm_enable_cap c = { .cap = caps[i].cap, .args = { caps[i].arg } };
+		long ret = kvm_tdx_vm_ioctl(m->vm, KVM_ENABLE_CAP, &c);
+
+		if (ret)
+			return fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name, strerror((int)-ret));
+	}
+	return 0;
 }
 
 static int init_vm(struct machine *m, char *err, size_t errlen)
@@ -248,30 +284,6 @@ static void read_mrtd(struct machine *m)
 	}
 }
 
-/* What QEMU enables on a TD VM before INIT_VM. */
-static int enable_caps(struct machine *m, char *err, size_t errlen)
-{
-	static const struct {
-		const char *name;
-		struct kvm_enable_cap cap;
-	} caps[] = {
-		{ "KVM_CAP_X86_APIC_BUS_CYCLES_NS",
-		  { .cap = KVM_CAP_X86_APIC_BUS_CYCLES_NS, .args[0] = 40 } },
-		{ "KVM_CAP_EXIT_HYPERCALL",
-		  { .cap = KVM_CAP_EXIT_HYPERCALL, .args[0] = 1ULL << KVM_HC_MAP_GPA_RANGE } },
-		{ "KVM_CAP_SPLIT_IRQCHIP", { .cap = KVM_CAP_SPLIT_IRQCHIP, .args[0] = 24 } },
-	};
-
-	for (unsigned int i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		long ret = kvm_tdx_vm_ioctl(m->vm, KVM_ENABLE_CAP, (void *)&caps[i].cap);
-
-		if (ret)
-			return fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name,
-				    strerror((int)-ret));
-	}
-	return 0;
-}
-
 int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 {
 	int ret;
@@ -285,8 +297,7 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	} else {
 		return fail(err, errlen, "vm-type tdx not supported by KVM");
 	}
-	if (get_capabilities(m, err, errlen) || enable_caps(m, err, errlen) ||
-	    init_vm(m, err, errlen))
+	if (get_capabilities(m, err, errlen) || enable_caps(m, err, errlen) || init_vm(m, err, errlen))
 		return -1;
 	m->hob_gpa = m->tdvf.sections[m->tdvf.td_hob].memory_address;
 	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
