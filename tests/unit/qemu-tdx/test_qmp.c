@@ -256,7 +256,15 @@ static void test_parse_spec(void **state)
 	assert_string_equal(s.path, "rel.sock");
 	assert_true(s.wait);
 
+	/* ",," is a literal comma, as in QEMU's option syntax. */
+	assert_int_equal(qmp_parse_spec("unix:/tmp/a,,b.sock,wait=off,server=on", &s, err,
+					sizeof(err)), 0);
+	assert_string_equal(s.path, "/tmp/a,b.sock");
+	assert_false(s.wait);
+
 	expect_spec_error("tcp:127.0.0.1:4444,server=on,wait=off", "'tcp' sockets are not supported");
+	expect_spec_error("unix:/a,server=on,", "Invalid parameter ''");
+	expect_spec_error("unix:/a,server=on,wait=off,,x", "Parameter 'wait' expects 'on' or 'off'");
 	expect_spec_error("stdio", "'stdio' is not a chardev qemu-tdx supports");
 	expect_spec_error("unixx:/a,server=on", "'unixx' sockets are not supported");
 	expect_spec_error("unix:/a", "add server=on");
