@@ -10,7 +10,9 @@
  * disconnected, and neither stops the server.
  *
  * The qmp_ops callbacks run on the server thread.  quit() must only ask
- * the VMM to stop (qmp_server_stop() from inside it would wait for itself).
+ * the VMM to stop (qmp_server_stop() from inside it would wait for itself),
+ * and qmp_server_stop() must not be called while holding a lock that a
+ * callback takes.
  */
 #ifndef TDX_QEMU_TDX_QMP_H
 #define TDX_QEMU_TDX_QMP_H
