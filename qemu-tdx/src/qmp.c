@@ -271,13 +271,12 @@ static void handle_message(struct qmp_server *s, struct qmp_client *c, struct js
 	bool quit = false;
 
 	client_send(c, qmp_dispatch(&s->ops, &c->sess, req, &quit));
-	if (!quit)
-		return;
-	/* QEMU replies, then announces SHUTDOWN to every negotiated client. */
-	for (int i = 0; i < QMP_MAX_CLIENTS; i++)
-		if (s->clients[i].fd >= 0 && s->clients[i].sess.negotiated)
-			client_send(&s->clients[i], qmp_shutdown_event(false, "host-qmp-quit"));
-	s->ops.quit(s->ops.opaque);
+	/*
+	 * Reply first, as QEMU does.  The SHUTDOWN event is the VMM's to post
+	 * from quit(), as for every other way the VM stops, so it comes once.
+	 */
+	if (quit)
+		s->ops.quit(s->ops.opaque);
 }
 
 static size_t skip_space(const char *buf, size_t i, size_t len)

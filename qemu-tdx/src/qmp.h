@@ -41,6 +41,10 @@ struct qmp_ops {
 	int (*query_status)(void *opaque, bool *running, const char **status);
 	/* 0, or -ENODEV when the VM is not a TD. */
 	int (*query_tdx)(void *opaque, struct qmp_tdx_info *out);
+	/*
+	 * Called after the reply to "quit" is sent.  The VMM stops the VM and
+	 * posts SHUTDOWN (qmp_server_event_shutdown(s, false, "host-qmp-quit")).
+	 */
 	void (*quit)(void *opaque);
 };
 
