@@ -17,6 +17,7 @@
 
 #include "attest_test_util.h"
 #include "qe.h"
+#include "qgs_msg.h"
 
 static struct qe *qe;
 static char state[600];
@@ -166,6 +167,41 @@ static void test_qe_reopen_same_keys(void **s)
 	qe_close(again);
 }
 
+/* Random messages, and a valid header over random bytes: always an error reply. */
+static void test_random_messages(void **s)
+{
+	uint8_t msg[2048], *resp;
+	size_t resp_len;
+	char why[400];
+	unsigned int seed = 12345;
+
+	(void)s;
+	for (int i = 0; i < 3000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(msg));
+		struct qgs_get_quote_req *req = (void *)msg;
+		uint32_t code;
+
+		for (size_t j = 0; j < len; j++)
+			msg[j] = (uint8_t)rand_r(&seed);
+		if (i % 2 && len >= sizeof(*req)) {
+			req->header.major_version = 1;
+			req->header.type = QGS_MSG_GET_QUOTE_REQ;
+			req->header.size = (uint32_t)len;
+			req->header.error_code = 0;
+			if (i % 4 == 1 && len >= sizeof(*req) + 1024) {
+				req->report_size = 1024;
+				req->id_list_size = (uint32_t)(len - sizeof(*req) - 1024);
+			}
+		}
+		code = qgs_handle_msg(qe, msg, len, &resp, &resp_len, why, sizeof(why));
+		assert_int_not_equal(code, QGS_MSG_SUCCESS);
+		assert_non_null(resp);
+		assert_int_equal(resp_len, sizeof(struct qgs_get_quote_resp));
+		assert_int_equal(((struct qgs_msg_header *)resp)->error_code, code);
+		free(resp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_report_of_other_platform_refused),
 		cmocka_unit_test(test_quote_body_is_the_report),
 		cmocka_unit_test(test_qe_reopen_same_keys),
+		cmocka_unit_test(test_random_messages),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
