@@ -116,9 +116,9 @@ static void test_refuse_footer(void **state)
 
 	/* An entry length that runs past the table start. */
 	t = copy();
-	timg_put16(t->buf + TIMG_DUMMY_ENTRY_LEN, 200);
+	timg_put16(t->buf + TIMG_OTHER_ENTRY_LEN, 200);
 	refuse(t, "entry length 200");
-	timg_put16(t->buf + TIMG_DUMMY_ENTRY_LEN, 5);
+	timg_put16(t->buf + TIMG_OTHER_ENTRY_LEN, 5);
 	refuse(t, "entry length 5");
 	free(t);
 

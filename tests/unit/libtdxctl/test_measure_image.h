@@ -17,7 +17,7 @@
 /* File offsets of the footer pieces. */
 #define TIMG_FOOTER_GUID	(TIMG_SIZE - 0x30)
 #define TIMG_TABLE_LEN		(TIMG_FOOTER_GUID - 2)
-#define TIMG_DUMMY_ENTRY_LEN	(TIMG_TABLE_LEN - 16 - 2)	/* u16 of the last entry */
+#define TIMG_OTHER_ENTRY_LEN	(TIMG_TABLE_LEN - 16 - 2)	/* u16 of the last entry */
 #define TIMG_OFFSET_ENTRY_DATA	(TIMG_TABLE_LEN - 26 - 22)	/* u32 of the TDX entry */
 #define TIMG_OFFSET_ENTRY_GUID	(TIMG_OFFSET_ENTRY_DATA + 6)
 
