@@ -24,6 +24,7 @@ for f in root-ca.pem root-ca-crl.der pck-crl.der tcb-info.json qe-identity.json 
 	 tcb-signing-chain.pem pck-crl-issuer-chain.pem; do
 	[ -s "$W/coll/$f" ] || { echo "FAIL export: $f missing"; fails=$((fails+1)); }
 done
+check export-nested 0 "$TDXCTL" pki export --state-dir "$W/nested/a/state" --out "$W/coll-nested"
 check export-usage 2 "$TDXCTL" pki export --state-dir "$W/state"
 check make 0 "$MAKE" "$W/state" "$W/report.bin" "$W/quote.bin"
 
