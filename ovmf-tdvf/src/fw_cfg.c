@@ -39,6 +39,8 @@ void fw_cfg_init(void)
 	have_dma = (id & FW_CFG_VERSION_DMA) != 0;
 	if (have_dma)
 		tdvf_convert((uint64_t)(uintptr_t)bounce, BOUNCE_SIZE, 1);
+	printf_fw("ovmf-tdvf: fw_cfg found, %s\n", have_dma ? "DMA through a shared bounce buffer"
+							  : "byte-wide data port");
 }
 
 void fw_cfg_fini(void)
