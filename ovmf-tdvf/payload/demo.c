@@ -4,7 +4,8 @@
  *  1. the boot info the firmware handed over (magic, version, memory map);
  *  2. TDG.VP.INFO, compared with the boot info;
  *  3. the CC event log: its format, and RTMR0..3 replayed from it;
- *  4. a virtio-console round trip through shared memory (MapGPA);
+ *  4. a virtio-console round trip through shared memory (MapGPA), unless
+ *     the command line says "virtio=0" (a VMM without the device);
  *  5. TDG.MR.REPORT: MRTD and RTMRs printed, RTMRs equal to the replay;
  *  6. GetQuote, only with "quote=1" on the command line;
  *  7. TDG.MEM.PAGE.ACCEPT of the memory the firmware left unaccepted
@@ -303,7 +304,10 @@ void payload_main(struct tdvf_boot_info *bi, uint64_t magic)
 
 	if (is_td)
 		td_checks(bi);
-	virtio_console_round_trip("tdx-emu virtio-console round trip through shared memory");
+	if (pcmdline_has(bi, "virtio=0"))
+		pprintf("payload: virtio round trip skipped (virtio=0)\n");
+	else
+		virtio_console_round_trip("tdx-emu virtio-console round trip through shared memory");
 	if (is_td && pcmdline_has(bi, "quote=1"))
 		get_quote();
 	if (is_td) {
