@@ -87,6 +87,7 @@ struct machine {
 	/* plain VM */
 	int kvm_fd;
 	int vm_fd;
+	uint8_t *bios_rom;		/* the firmware's read-only mapping */
 
 	/* run state */
 	pthread_mutex_t lock;
