@@ -167,6 +167,32 @@ static void test_td_dma_refused(void **state)
 	free(r);
 }
 
+/*
+ * TDVMCALLs with bad operands reach qemu-tdx and are refused with
+ * INVALID_OPERAND, nothing else happens; the good ones in between work.
+ */
+static void test_td_bad_tdvmcalls(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(16, &sum);
+	const char *args[] = { TD_ARGS, "-m", "128M", "-kernel", kernel, "-append", "tdvmcall-bad",
+			       NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	unlink(kernel);
+	/* MapGPA beyond RAM, GetQuote 132 KiB / private page / version 2: INVALID_OPERAND;
+	 * SetupEventNotifyInterrupt(0x40): 0; GetTdVmCallInfo(1): 0, R11 = bit 1. */
+	qt_expect_line(r, "mini-tdvf: tdvmcalls 0x8000000000000000 0x8000000000000000 "
+			  "0x8000000000000000 0x8000000000000000 0x0 0x0 0x2");
+	qt_expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
 /* Refusals before any guest runs: status 1 and a message naming the option. */
 static void test_bad_command_lines(void **state)
 {
@@ -246,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_plain_vm),
 		cmocka_unit_test(test_td_fatal_error),
 		cmocka_unit_test(test_td_dma_refused),
+		cmocka_unit_test(test_td_bad_tdvmcalls),
 	};
 
 	return cmocka_run_group_tests_name("qemu-tdx", tests, NULL, NULL);
