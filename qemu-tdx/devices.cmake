@@ -4,7 +4,8 @@
 # guard makes a second include harmless.
 include_guard(GLOBAL)
 
-pkg_check_modules(JSONC REQUIRED IMPORTED_TARGET json-c)
+# GLOBAL: the tests link PkgConfig::JSONC from a sibling directory.
+pkg_check_modules(JSONC REQUIRED IMPORTED_TARGET GLOBAL json-c)
 
 add_library(qemu-tdx-devices STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/virtqueue.c

@@ -22,6 +22,7 @@
 #define KVM_CAP_MEMORY_ATTRIBUTES	233
 #define KVM_CAP_GUEST_MEMFD		234
 #define KVM_CAP_VM_TYPES		235
+#define KVM_CAP_X86_APIC_BUS_CYCLES_NS	237
 
 /* KVM_MEMORY_ENCRYPT_OP, KVM_SET_TSC_KHZ, KVM_CPUID_FLAG_SIGNIFCANT_INDEX: <linux/kvm.h>. */
 /* _IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2) */

@@ -30,6 +30,17 @@
 #define MD_CONTEXT_TD			1
 #define MD_CONTEXT_VP			2
 
+/*
+ * TD VMCS fields (class 0, VP context): 0x0024000s00000000 | the VMCS
+ * encoding, s = element size code (reference 4.6).  The ones KVM writes
+ * with TDH.VP.WR after VP.INIT to turn on posted interrupts.
+ */
+#define MD_TD_VMCS(size, enc)		(0x0024000000000000ULL | ((uint64_t)(size) << 32) | (enc))
+#define MD_TD_VMCS_POSTED_INT_NV	MD_TD_VMCS(MD_ELEMENT_SIZE_16, 0x0002)
+#define MD_TD_VMCS_PID_ADDR		MD_TD_VMCS(MD_ELEMENT_SIZE_64, 0x2016)
+#define MD_TD_VMCS_PINBASED_CTLS	MD_TD_VMCS(MD_ELEMENT_SIZE_32, 0x4000)
+#define TD_VMCS_PINBASED_POSTED_INT	TDX_BIT(7)
+
 /* "No next field" for RD/RDALL iteration. */
 #define MD_FIELD_ID_NONE		(~0ULL)
 

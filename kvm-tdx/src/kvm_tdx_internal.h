@@ -61,6 +61,10 @@ struct kvm_tdx_sept_page {
 	uint64_t pa;
 };
 
+#define KVM_TDX_MAX_IRQ_ROUTES		4096	/* KVM_MAX_IRQ_ROUTES */
+#define KVM_TDX_APIC_BUS_CYCLES_NS	40	/* 25 MHz, what TDX's virtual APIC runs at */
+#define KVM_TDX_X2APIC_API_FLAGS	(KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
+
 /* A TDVMCALL the VMM is completing (run.c). */
 enum kvm_tdx_pending {
 	KVM_TDX_PENDING_NONE,
@@ -88,6 +92,11 @@ struct kvm_tdx_vcpu {
 	unsigned int pio_size;
 	bool map_private;		/* MapGPA in progress: direction, where, how far */
 	uint64_t map_gpa, map_end, map_piece;
+
+	/* Interrupts (irq.c) */
+	uint64_t pid_pa;		/* posted-interrupt descriptor, 0 until INIT_VCPU */
+	pthread_mutex_t halt_lock;	/* TDVMCALL<HLT> sleeps on halt_cond */
+	pthread_cond_t halt_cond;
 };
 
 struct kvm_tdx_vm {
@@ -115,6 +124,7 @@ struct kvm_tdx_vm {
 
 	struct kvm_tdx_vcpu *vcpus[KVM_TDX_MAX_VCPUS];
 	unsigned int nr_vcpus;
+	bool split_irqchip;	/* KVM_CAP_SPLIT_IRQCHIP: TD vCPUs need it */
 };
 
 /* The TD's shared bit: GPA bit GPAW - 1 (reference tdx-abi.md 6.2). */
@@ -129,6 +139,13 @@ int kvm_tdx_cpuid_config(struct kvm_tdx_vm *vm, struct kvm_tdx_cpuid_entry2 *e,
 			 unsigned int *nr);
 int kvm_tdx_seamcall_errno(struct kvm_tdx_vm *vm, const char *leaf, uint64_t status,
 			   struct kvm_tdx_cmd *cmd);
+
+/* irq.c */
+int kvm_tdx_vcpu_pi_init(struct kvm_tdx_vcpu *v, struct kvm_tdx_cmd *cmd);
+void kvm_tdx_vcpu_pi_free(struct kvm_tdx_vcpu *v);
+long kvm_tdx_signal_msi(struct kvm_tdx_vm *vm, const struct kvm_msi *msi);
+void kvm_tdx_vcpu_halt(struct kvm_tdx_vcpu *v, const struct kvm_run *run);
+void kvm_tdx_vcpu_halt_wake(struct kvm_tdx_vcpu *v);
 
 /* mem.c */
 long kvm_tdx_create_gmem(struct kvm_tdx_vm *vm, struct kvm_create_guest_memfd *arg);

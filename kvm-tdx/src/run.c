@@ -159,10 +159,9 @@ static int handle_tdvmcall(struct kvm_tdx_vcpu *v, struct kvm_run *run)
 		return 1;
 	}
 	case TDVMCALL_HLT:
-		/* No interrupt can wake it inside kvm-tdx yet: the VMM decides. */
-		run->exit_reason = KVM_EXIT_HLT;
-		v->pending = KVM_TDX_PENDING_NONE;
-		return 1;
+		/* As KVM with an in-kernel LAPIC: sleep here until woken, then enter. */
+		kvm_tdx_vcpu_halt(v, run);
+		return 0;
 	case TDVMCALL_CPUID:
 		if (!cpuid_lookup(vm, (uint32_t)a->r12, (uint32_t)a->r13, val))
 			memset(val, 0, sizeof(val));
@@ -357,8 +356,15 @@ int kvm_tdx_vcpu_run(struct kvm_tdx_vcpu *v)
 			run->exit_reason = KVM_EXIT_INTR;
 			return -EINTR;
 		}
+		struct tdx_module_args in = v->io;
+
 		v->enter_ret = host_tdh_vp_enter(v->vm->host, (unsigned int)v->last_cpu,
 						 v->tdvpr_pa, &v->io);
+		/* Another vCPU of the TD holds it for a moment: enter again. */
+		if (tdx_status_code_eq(v->enter_ret, TDX_OPERAND_BUSY)) {
+			v->io = in;
+			continue;
+		}
 		ret = handle_exit(v, run, v->enter_ret);
 		if (ret > 0)
 			return 0;
@@ -373,5 +379,6 @@ int kvm_tdx_vcpu_kick(struct kvm_tdx_vcpu *v)
 	if (v->last_cpu < 0)
 		return -EINVAL;
 	platform_lp_kick(v->vm->host->plat, (unsigned int)v->last_cpu);
+	kvm_tdx_vcpu_halt_wake(v);
 	return 0;
 }

@@ -194,6 +194,15 @@ uint64_t host_tdh_vp_init(struct tdx_host *host, unsigned int cpu, uint64_t tdvp
 	return call(host, cpu, &a);
 }
 
+uint64_t host_tdh_vp_wr(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr,
+			uint64_t field_id, uint64_t value, uint64_t mask)
+{
+	struct tdx_module_args a = { .rax = TDH_VP_WR, .rcx = tdvpr, .rdx = field_id,
+				     .r8 = value, .r9 = mask };
+
+	return call(host, cpu, &a);
+}
+
 uint64_t host_tdh_vp_flush(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr)
 {
 	struct tdx_module_args a = { .rax = TDH_VP_FLUSH, .rcx = tdvpr };

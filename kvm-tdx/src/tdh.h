@@ -49,6 +49,8 @@ uint64_t host_tdh_vp_addcx(struct tdx_host *host, uint64_t tdvpr, uint64_t page)
 uint64_t host_tdh_vp_init(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr, uint64_t rcx,
 		     uint32_t x2apic_id);
 uint64_t host_tdh_vp_flush(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr);
+uint64_t host_tdh_vp_wr(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr,
+			uint64_t field_id, uint64_t value, uint64_t mask);
 /* @io: the host's GPR values in (after a TDVMCALL exit), the TD exit's registers out. */
 uint64_t host_tdh_vp_enter(struct tdx_host *host, unsigned int cpu, uint64_t tdvpr,
 			   struct tdx_module_args *io);

@@ -22,7 +22,8 @@ int kvm_tdx_create_vcpu(struct kvm_tdx_vm *vm, unsigned long id, struct kvm_tdx_
 	*out = NULL;
 	pthread_mutex_lock(&vm->lock);
 	/* A TD needs INIT_VM before its vCPUs, and takes none after FINALIZE. */
-	if (vm->state != TD_STATE_INITIALIZED || id >= KVM_TDX_MAX_VCPUS ||
+	/* As upstream: a TD's vCPUs need the split irqchip (in-kernel LAPIC). */
+	if (vm->state != TD_STATE_INITIALIZED || !vm->split_irqchip || id >= KVM_TDX_MAX_VCPUS ||
 	    vm->nr_vcpus >= platform_nr_lps(vm->host->plat)) {
 		ret = -EINVAL;
 		goto out;
@@ -40,6 +41,8 @@ int kvm_tdx_create_vcpu(struct kvm_tdx_vm *vm, unsigned long id, struct kvm_tdx_
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->last_cpu = -1;
+	pthread_mutex_init(&vcpu->halt_lock, NULL);
+	pthread_cond_init(&vcpu->halt_cond, NULL);
 	vm->vcpus[vm->nr_vcpus++] = vcpu;
 	*out = vcpu;
 out:
@@ -52,6 +55,9 @@ static int tdx_vcpu_init(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 	struct kvm_tdx_vm *vm = vcpu->vm;
 	const struct tdx_host_module_info *mi = tdx_host_module_info(vm->host);
 	unsigned int nr_tdcx = (unsigned int)(mi->tdvps_base_size / TDX_PAGE_SIZE) - 1;
+	int ret;
+	/* Each vCPU gets an LP of its own, so the TD's vCPUs run side by side. */
+	unsigned int cpu = (unsigned int)(vcpu->id % platform_nr_lps(vm->host->plat));
 	uint64_t st;
 
 	if (cmd->flags)
@@ -82,11 +88,14 @@ static int tdx_vcpu_init(struct kvm_tdx_vcpu *vcpu, struct kvm_tdx_cmd *cmd)
 		vcpu->tdcx_pa[vcpu->nr_tdcx++] = pa;
 	}
 	/* The x2APIC id is the vCPU id, as KVM uses. */
-	st = host_tdh_vp_init(vm->host, 0, vcpu->tdvpr_pa, cmd->data, (uint32_t)vcpu->id);
+	st = host_tdh_vp_init(vm->host, cpu, vcpu->tdvpr_pa, cmd->data, (uint32_t)vcpu->id);
 	if (st != TDX_SUCCESS)
 		return kvm_tdx_seamcall_errno(vm, "TDH.VP.INIT", st, cmd);
 	/* VP.INIT associates the vCPU with the LP it ran on. */
-	vcpu->last_cpu = 0;
+	vcpu->last_cpu = (int)cpu;
+	ret = kvm_tdx_vcpu_pi_init(vcpu, cmd);
+	if (ret)
+		return ret;
 	vcpu->state = VCPU_TD_STATE_INITIALIZED;
 	return 0;
 }

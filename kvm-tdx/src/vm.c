@@ -42,7 +42,13 @@ long kvm_tdx_check_extension(struct tdx_host *host, long cap)
 	case KVM_CAP_GUEST_MEMFD:
 	case KVM_CAP_MEMORY_ATTRIBUTES:
 	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_SIGNAL_MSI:
 		return 1;
+	case KVM_CAP_X2APIC_API:
+		return KVM_TDX_X2APIC_API_FLAGS;
+	case KVM_CAP_EXIT_HYPERCALL:
+		return 1L << KVM_HC_MAP_GPA_RANGE;
 	default:
 		return 0;
 	}
@@ -327,6 +333,35 @@ static long memory_encrypt_op(struct kvm_tdx_vm *vm, struct kvm_tdx_cmd *cmd)
 	}
 }
 
+/*
+ * KVM_ENABLE_CAP on a TD VM: the ones QEMU enables before INIT_VM.  The
+ * split irqchip (in-kernel LAPIC, IOAPIC in the VMM) is required before
+ * the first vCPU; exits for MapGPA are always on.
+ */
+static long enable_cap(struct kvm_tdx_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (!cap || cap->flags)
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_SPLIT_IRQCHIP:
+		if (vm->split_irqchip)
+			return -EEXIST;
+		if (vm->nr_vcpus || cap->args[0] > KVM_TDX_MAX_IRQ_ROUTES)
+			return -EINVAL;
+		vm->split_irqchip = true;
+		return 0;
+	case KVM_CAP_X2APIC_API:
+		return cap->args[0] & ~(uint64_t)KVM_TDX_X2APIC_API_FLAGS ? -EINVAL : 0;
+	case KVM_CAP_EXIT_HYPERCALL:
+		return cap->args[0] & ~(1ULL << KVM_HC_MAP_GPA_RANGE) ? -EINVAL : 0;
+	case KVM_CAP_X86_APIC_BUS_CYCLES_NS:
+		/* TDX's virtual APIC runs at 25 MHz: 40 ns, and only that. */
+		return cap->args[0] == KVM_TDX_APIC_BUS_CYCLES_NS ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
 long kvm_tdx_vm_ioctl(struct kvm_tdx_vm *vm, unsigned long req, void *arg)
 {
 	long ret;
@@ -344,6 +379,12 @@ long kvm_tdx_vm_ioctl(struct kvm_tdx_vm *vm, unsigned long req, void *arg)
 		break;
 	case KVM_SET_MEMORY_ATTRIBUTES:
 		ret = kvm_tdx_set_memory_attributes(vm, arg);
+		break;
+	case KVM_ENABLE_CAP:
+		ret = enable_cap(vm, arg);
+		break;
+	case KVM_SIGNAL_MSI:
+		ret = kvm_tdx_signal_msi(vm, arg);
 		break;
 	case KVM_SET_TSC_KHZ:
 		/* Only before the TD is built: the module takes it in TD_PARAMS. */
@@ -455,6 +496,9 @@ void kvm_tdx_destroy_vm(struct kvm_tdx_vm *vm)
 	}
 	kvm_tdx_mem_free(vm);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		kvm_tdx_vcpu_pi_free(vm->vcpus[i]);
+		pthread_mutex_destroy(&vm->vcpus[i]->halt_lock);
+		pthread_cond_destroy(&vm->vcpus[i]->halt_cond);
 		free(vm->vcpus[i]->run);
 		free(vm->vcpus[i]);
 	}

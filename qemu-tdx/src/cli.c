@@ -506,7 +506,8 @@ static int opt_path(struct parse_ctx *c)
 	return 0;
 }
 
-static int opt_nographic(struct parse_ctx *c)
+/* Options QEMU users pass that change nothing here (-nographic: serial on stdio is the default). */
+static int opt_accepted(struct parse_ctx *c)
 {
 	(void)c;
 	return 0;
@@ -539,8 +540,8 @@ static const struct opt_row opt_table[] = {
 	{ "qmp", true, opt_qmp },		{ "serial", true, opt_serial },
 	{ "name", true, opt_name },		{ "accel", true, opt_accel },
 	{ "cpu", true, opt_cpu },		{ "display", true, opt_display },
-	{ "nographic", false, opt_nographic },	{ "nodefaults", false, opt_nographic },
-	{ "enable-kvm", false, opt_nographic },	{ "no-reboot", false, opt_nographic },
+	{ "nographic", false, opt_accepted },	{ "nodefaults", false, opt_accepted },
+	{ "enable-kvm", false, opt_accepted },	{ "no-reboot", false, opt_accepted },
 	{ "verbose", false, opt_verbose },
 };
 

@@ -134,7 +134,7 @@ static void sel_data_io(void *opaque, uint64_t offset, uint8_t *data, unsigned i
 		memcpy(&key, data, 2);
 		select_key(f, key);
 	} else if (offset == 1 && !is_write) {
-		/* Wider reads of the data port give consecutive bytes. */
+		/* The data port is 0x511 alone: only 1-byte reads reach here. */
 		for (unsigned int i = 0; i < len; i++)
 			data[i] = read_byte(f);
 	} else if (!is_write) {

@@ -85,7 +85,6 @@ static int setup_cpuid(struct machine *m, struct vmm_vcpu *v, char *err, size_t 
 int kvm_plain_build(struct machine *m, char *err, size_t errlen)
 {
 	long mmap_size;
-	uint8_t *bios_map;
 
 	m->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (m->kvm_fd < 0)
@@ -122,11 +121,14 @@ int kvm_plain_build(struct machine *m, char *err, size_t errlen)
 			return -1;
 	}
 	/* The firmware is ROM: a private copy, mapped read-only. */
-	bios_map = mmap(NULL, m->bios_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (bios_map == MAP_FAILED)
+	m->bios_rom = mmap(NULL, m->bios_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	if (m->bios_rom == MAP_FAILED) {
+		m->bios_rom = NULL;
 		return fail(err, errlen, "out of memory");
-	memcpy(bios_map, m->bios, m->bios_size);
-	if (set_slot(m, BIOS_SLOT, m->bios_gpa, m->bios_size, bios_map,
+	}
+	memcpy(m->bios_rom, m->bios, m->bios_size);
+	if (set_slot(m, BIOS_SLOT, m->bios_gpa, m->bios_size, m->bios_rom,
 		     ioctl(m->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0, err, errlen))
 		return -1;
 
@@ -172,6 +174,9 @@ void kvm_plain_destroy(struct machine *m)
 	}
 	if (m->vm_fd >= 0)
 		close(m->vm_fd);
+	if (m->bios_rom)
+		munmap(m->bios_rom, m->bios_size);
+	m->bios_rom = NULL;
 	if (m->kvm_fd >= 0)
 		close(m->kvm_fd);
 	m->vm_fd = m->kvm_fd = -1;

@@ -14,8 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev_virtio_console.h"
 #include "machine.h"
+#include "qmp.h"
 #include "tdvf_hob.h"
+#include "virtio_mmio.h"
 
 #define KERNEL_MAX_SIZE		(256ULL << 20)
 
@@ -86,7 +89,51 @@ static int read_file(const char *path, uint64_t max, uint8_t **out, uint64_t *si
 
 static void pm_shutdown(void *opaque)
 {
-	machine_request_stop(opaque, 0);
+	machine_shutdown(opaque, 0, true, "guest-shutdown");
+}
+
+/* The devices' view of guest memory: shared RAM only (qt_guest_mem.h). */
+static void *virtio_shared_ptr(void *opaque, uint64_t gpa, uint64_t len)
+{
+	char why[160];
+
+	return machine_guest_mem(opaque, gpa, len, why, sizeof(why));
+}
+
+static void virtio_log(void *opaque, const char *msg)
+{
+	(void)opaque;
+	fprintf(stderr, "qemu-tdx: virtio-console: %s\n", msg);
+}
+
+static void virtio_console_io(void *opaque, uint64_t offset, uint8_t *data, unsigned int len,
+			      bool is_write)
+{
+	struct machine *m = opaque;
+
+	/* A refused access reads as zero and changes nothing; the device logs it. */
+	virtio_mmio_access(virtio_console_transport(m->console), offset, data, len, is_write);
+}
+
+/*
+ * The console runs in loopback: what the driver transmits comes back on
+ * its receiveq, so a payload can check a round trip through shared
+ * memory; qemu-tdx has no host side for it yet.
+ */
+static int create_console(struct machine *m)
+{
+	const struct virtio_mmio_host host = {
+		.mem = { .opaque = m, .shared_ptr = virtio_shared_ptr },
+		.opaque = m,
+		.log = virtio_log,
+	};
+	const struct virtio_console_opts opts = { .loopback = true };
+	int ret = virtio_console_create(&host, &opts, &m->console);
+
+	if (ret)
+		return ret;
+	return iotrap_register(&m->io, IOTRAP_MMIO, MACHINE_VIRTIO_CONSOLE_BASE,
+			       VIRTIO_MMIO_WINDOW_SIZE, virtio_console_io, m, "virtio-console");
 }
 
 static void *fw_cfg_mem(void *opaque, uint64_t addr, uint64_t len, char *why, size_t whylen)
@@ -134,7 +181,6 @@ int machine_init(struct machine *m, const struct vmm_opts *o, char *err, size_t 
 	m->shared_bit = m->td ? 1ULL << (MACHINE_GPAW - 1) : 0;
 	m->nr_vcpus = o->smp;
 	m->kvm_fd = m->vm_fd = -1;
-	m->slice_holder = -1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
 	pthread_mutex_init(&m->mem_lock, NULL);
@@ -166,7 +212,7 @@ int machine_init(struct machine *m, const struct vmm_opts *o, char *err, size_t 
 	if (dev_serial_init(&m->serial, &m->io,
 			    o->serial == VMM_SERIAL_NONE ? -1 : STDOUT_FILENO) ||
 	    dev_pm_init(&m->pm, &m->io, pm_shutdown, m) ||
-	    fw_cfg_init(&m->fw_cfg, &m->io, &fc, fw_cfg_mem, m))
+	    fw_cfg_init(&m->fw_cfg, &m->io, &fc, fw_cfg_mem, m) || create_console(m))
 		return fail(err, errlen, "cannot create the platform devices");
 	return 0;
 }
@@ -287,6 +333,64 @@ void machine_request_stop(struct machine *m, int code)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void machine_shutdown(struct machine *m, int code, bool guest, const char *reason)
+{
+	bool first;
+
+	pthread_mutex_lock(&m->lock);
+	first = !m->stopping;
+	pthread_mutex_unlock(&m->lock);
+	if (first && m->qmp)
+		qmp_server_event_shutdown(m->qmp, guest, reason);
+	machine_request_stop(m, code);
+}
+
+static int qmp_query_status(void *opaque, bool *running, const char **status)
+{
+	struct machine *m = opaque;
+	bool stopping = machine_stopping(m);
+
+	*running = !stopping;
+	*status = stopping ? "shutdown" : "running";
+	return 0;
+}
+
+static int qmp_query_tdx(void *opaque, struct qmp_tdx_info *out)
+{
+	struct machine *m = opaque;
+
+	if (!m->td)
+		return -ENODEV;
+	memset(out, 0, sizeof(*out));
+	out->attributes = m->opts->attributes;
+	out->xfam = MACHINE_TD_XFAM;
+	memcpy(out->mrtd, m->mrtd, sizeof(out->mrtd));
+	snprintf(out->state, sizeof(out->state), "%s", machine_stopping(m) ? "shutdown" : "runnable");
+	return 0;
+}
+
+static void qmp_quit(void *opaque)
+{
+	machine_shutdown(opaque, 0, false, "host-qmp-quit");
+}
+
+int machine_start_qmp(struct machine *m, char *err, size_t errlen)
+{
+	static const char prefix[] = "qemu-tdx: ";
+	struct qmp_ops ops = { .opaque = m, .query_status = qmp_query_status,
+			       .query_tdx = qmp_query_tdx, .quit = qmp_quit };
+	char spec[160];
+
+	if (!m->opts->qmp_path[0])
+		return 0;
+	snprintf(spec, sizeof(spec), "unix:%s,server=on,wait=off", m->opts->qmp_path);
+	snprintf(err, errlen, "%s", prefix);
+	if (qmp_server_start(spec, &ops, &m->qmp, err + strlen(prefix), errlen - strlen(prefix)))
+		return -1;
+	err[0] = '\0';
+	return 0;
+}
+
 bool machine_stopping(struct machine *m)
 {
 	bool s;
@@ -338,15 +442,15 @@ int machine_run(struct machine *m)
 		}
 		v->started = true;
 	}
-	if (m->td && m->nr_vcpus > 1 && !pthread_create(&m->slice_ticker, NULL, vcpu_slice_ticker, m))
-		m->slice_ticker_started = true;
 	pthread_mutex_lock(&m->lock);
 	while (!m->stopping)
 		pthread_cond_wait(&m->cond, &m->lock);
 	pthread_mutex_unlock(&m->lock);
-	if (m->slice_ticker_started)
-		pthread_join(m->slice_ticker, NULL);
-	m->slice_ticker_started = false;
+	/* GetQuote workers write guest memory: they finish before it goes away. */
+	pthread_mutex_lock(&m->lock);
+	while (m->quotes_in_flight)
+		pthread_cond_wait(&m->cond, &m->lock);
+	pthread_mutex_unlock(&m->lock);
 	/* Kick until every thread has left: a kick can land just before KVM_RUN. */
 	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
 		struct vmm_vcpu *v = &m->vcpu[i];
@@ -372,6 +476,10 @@ int machine_run(struct machine *m)
 
 void machine_destroy(struct machine *m)
 {
+	qmp_server_stop(m->qmp);
+	m->qmp = NULL;
+	virtio_console_destroy(m->console);
+	m->console = NULL;
 	if (m->td)
 		tdx_guest_destroy(m);
 	else

@@ -23,9 +23,13 @@
 #define MACHINE_HIGHMEM_BASE	(4ULL << 30)
 #define MACHINE_PAGE		4096ULL
 #define MACHINE_GPAW		48		/* TD: shared bit 47 */
+#define MACHINE_TD_XFAM		0x3ULL		/* x87 | SSE: what the TD's vCPUs get */
 #define MACHINE_MAX_INFLIGHT_QUOTES	16
+#define MACHINE_VIRTIO_CONSOLE_BASE	0xFEB00000ULL	/* window VIRTIO_MMIO_WINDOW_SIZE */
 
 struct machine;
+struct qmp_server;
+struct virtio_console;
 
 struct vmm_vcpu {
 	struct machine *m;
@@ -65,6 +69,8 @@ struct machine {
 	struct dev_serial serial;
 	struct dev_pm pm;
 	struct fw_cfg fw_cfg;
+	struct virtio_console *console;	/* virtio-mmio at MACHINE_VIRTIO_CONSOLE_BASE */
+	struct qmp_server *qmp;		/* -qmp, or NULL */
 
 	unsigned int nr_vcpus;
 	struct vmm_vcpu vcpu[VMM_MAX_VCPUS];
@@ -76,10 +82,12 @@ struct machine {
 	uint64_t supported_attrs;
 	uint64_t user_tdvmcallinfo_r11;
 	uint64_t hob_gpa;
+	uint8_t mrtd[48];		/* read after FINALIZE, for query-tdx */
 
 	/* plain VM */
 	int kvm_fd;
 	int vm_fd;
+	uint8_t *bios_rom;		/* the firmware's read-only mapping */
 
 	/* run state */
 	pthread_mutex_t lock;
@@ -90,17 +98,6 @@ struct machine {
 	uint64_t notify_vector;		/* SetupEventNotifyInterrupt, 0 if none */
 	unsigned int notify_vcpu;
 	unsigned int quotes_in_flight;
-	/*
-	 * TD vCPU time slices (vcpu_loop.c): kvm-tdx enters every vCPU on LP 0,
-	 * one at a time, and nothing preempts a vCPU that spins in the guest,
-	 * so qemu-tdx hands KVM_RUN round-robin by ticket (under @lock) and a
-	 * ticker ends a slice that others wait for.
-	 */
-	uint64_t slice_next;		/* next ticket to hand out */
-	uint64_t slice_serving;		/* ticket allowed into KVM_RUN */
-	int slice_holder;		/* vCPU index in KVM_RUN, -1 if none */
-	pthread_t slice_ticker;
-	bool slice_ticker_started;
 };
 
 /**
@@ -120,6 +117,15 @@ void machine_destroy(struct machine *m);
 
 /** machine_request_stop() - stop every vCPU; the first caller's @code is the exit status. */
 void machine_request_stop(struct machine *m, int code);
+
+/**
+ * machine_shutdown() - stop with @code and tell QMP clients why (QEMU's
+ * ShutdownCause @reason, e.g. "guest-shutdown"), unless already stopping.
+ */
+void machine_shutdown(struct machine *m, int code, bool guest, const char *reason);
+
+/** machine_start_qmp() - the -qmp server, if asked for. */
+int machine_start_qmp(struct machine *m, char *err, size_t errlen);
 bool machine_stopping(struct machine *m);
 
 /**
@@ -163,6 +169,5 @@ int tdx_fatal_message(const uint64_t gprs[16], char *msg, size_t cap, uint64_t *
 
 /* vcpu_loop.c */
 void *vcpu_thread(void *arg);
-void *vcpu_slice_ticker(void *arg);
 
 #endif /* QEMU_TDX_MACHINE_H */

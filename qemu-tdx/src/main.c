@@ -21,7 +21,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (machine_init(&m, &opts, err, sizeof(err)) || machine_build(&m, err, sizeof(err))) {
+	if (machine_init(&m, &opts, err, sizeof(err)) || machine_build(&m, err, sizeof(err)) ||
+	    machine_start_qmp(&m, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		machine_destroy(&m);
 		return 1;

@@ -43,6 +43,7 @@ struct qmp_server {
 	pthread_mutex_t event_lock;	/* guards events and stopping */
 	struct qmp_event *events, **events_tail;
 	bool stopping;
+	bool accept_backoff;		/* accept() failed for lack of resources */
 	struct qmp_spec spec;
 	dev_t sock_dev;
 	ino_t sock_ino;
@@ -356,6 +357,10 @@ static void accept_client(struct qmp_server *s)
 	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd >= 0)
 		client_open(c, fd);
+	else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		 errno != ECONNABORTED)
+		/* Out of fds or memory: the listener stays readable, so pause it. */
+		s->accept_backoff = true;
 }
 
 /* Send posted events to every negotiated client; true once asked to stop. */
@@ -390,11 +395,15 @@ static void *server_thread(void *arg)
 	struct pollfd pfd[2 + QMP_MAX_CLIENTS];
 
 	for (;;) {
-		int nfds = 2;
+		int nfds = 2, timeout = -1;
 
 		pfd[0] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 		/* A full house leaves new connections in the backlog. */
-		pfd[1] = (struct pollfd){ .fd = free_slot(s) ? s->listen_fd : -1, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = free_slot(s) && !s->accept_backoff ? s->listen_fd : -1,
+					  .events = POLLIN };
+		if (s->accept_backoff)
+			timeout = 100;
+		s->accept_backoff = false;
 		for (int i = 0; i < QMP_MAX_CLIENTS; i++) {
 			struct qmp_client *c = &s->clients[i];
 			short ev = 0;
@@ -406,7 +415,7 @@ static void *server_thread(void *arg)
 			}
 			pfd[nfds++] = (struct pollfd){ .fd = c->fd, .events = ev };
 		}
-		if (poll(pfd, (nfds_t)nfds, -1) < 0) {
+		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

@@ -7,13 +7,17 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tdx/tdx_report.h>
 #include <tdx/tdx_tdcall.h>
 
 #include "machine.h"
+#include "qgs_client.h"
+#include "qmp.h"
 
 #define KVM_ENOSYS			1000
 #define GET_QUOTE_MAX_SIZE		(128ULL << 10)	/* QEMU's bound on the shared buffer */
@@ -76,19 +80,107 @@ bool tdx_handle_memory_fault(struct vmm_vcpu *v)
 	return true;
 }
 
+struct quote_job {
+	struct machine *m;
+	uint64_t gpa;		/* the shared buffer, shared bit set */
+	uint64_t size;
+	uint8_t report[TDX_REPORT_SIZE];
+};
+
+/*
+ * The vector SetupEventNotifyInterrupt registered, as a fixed MSI to the
+ * APIC of the vCPU that registered it (vCPU index = x2APIC id).
+ */
+static void notify(struct machine *m)
+{
+	struct kvm_msi msi = { 0 };
+	uint64_t vector;
+	unsigned int apic;
+	long ret;
+
+	pthread_mutex_lock(&m->lock);
+	vector = m->notify_vector;
+	apic = m->notify_vcpu;
+	pthread_mutex_unlock(&m->lock);
+	if (!vector)
+		return;
+	msi.address_lo = 0xFEE00000u | (apic & 0xFF) << 12;
+	msi.address_hi = apic & ~0xFFu;
+	msi.data = (uint32_t)vector;
+	ret = kvm_tdx_vm_ioctl(m->vm, KVM_SIGNAL_MSI, &msi);
+	if (ret < 0)
+		fprintf(stderr, "qemu-tdx: GetQuote: notification vector %llu not delivered: %s\n",
+			(unsigned long long)vector, strerror((int)-ret));
+}
+
+/* Write the outcome into the guest's buffer, if it is still shared. */
+static void quote_complete(struct quote_job *j, const void *quote, uint32_t len, uint64_t status)
+{
+	char why[160];
+	uint8_t *buf;
+
+	pthread_mutex_lock(&j->m->mem_lock);
+	buf = machine_guest_mem(j->m, j->gpa, j->size, why, sizeof(why));
+	if (buf) {
+		struct get_quote_hdr *hdr = (struct get_quote_hdr *)(void *)buf;
+
+		if (len)
+			memcpy(buf + GET_QUOTE_HDR_SIZE, quote, len);
+		__atomic_store_n(&hdr->out_len, len, __ATOMIC_RELAXED);
+		/* The status last: the guest polls it. */
+		__atomic_store_n(&hdr->error_code, status, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&j->m->mem_lock);
+	if (buf)
+		notify(j->m);
+}
+
+/* One GetQuote, off the vCPU thread, as QEMU's asynchronous quote generator. */
+static void *quote_worker(void *arg)
+{
+	struct quote_job *j = arg;
+	struct machine *m = j->m;
+	size_t cap = j->size - GET_QUOTE_HDR_SIZE, len = 0;
+	uint8_t *quote = malloc(cap);
+	char err[200];
+	int ret = quote ? qgs_get_quote(m->opts->qgs_socket, j->report, sizeof(j->report), quote,
+					cap, &len, err, sizeof(err)) : -ENOMEM;
+
+	if (!ret && len <= cap && len <= UINT32_MAX) {
+		quote_complete(j, quote, (uint32_t)len, 0);
+	} else {
+		if (ret)
+			fprintf(stderr, "qemu-tdx: GetQuote: %s\n", quote ? err : "out of memory");
+		quote_complete(j, NULL, 0, ret == -ECONNREFUSED || ret == -ENOENT ?
+				       GET_QUOTE_QGS_UNAVAILABLE : GET_QUOTE_ERROR);
+	}
+	free(quote);
+	free(j);
+	pthread_mutex_lock(&m->lock);
+	m->quotes_in_flight--;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
 static void get_quote(struct vmm_vcpu *v, struct kvm_tdx_exit *t)
 {
 	struct machine *m = v->m;
-	uint64_t gpa = t->get_quote.gpa, size = t->get_quote.size;
+	uint64_t gpa = t->get_quote.gpa | m->shared_bit, size = t->get_quote.size;
 	struct get_quote_hdr hdr, *shared;
+	struct quote_job *j;
+	pthread_attr_t attr;
+	pthread_t th;
 	char why[160];
+	bool busy;
 
 	/* KVM cleared the shared bit; the buffer is shared memory. */
-	if (gpa % MACHINE_PAGE || size % MACHINE_PAGE || !size || size > GET_QUOTE_MAX_SIZE) {
+	if (t->get_quote.gpa % MACHINE_PAGE || size % MACHINE_PAGE || !size ||
+	    size > GET_QUOTE_MAX_SIZE) {
 		t->get_quote.ret = TDVMCALL_STATUS_INVALID_OPERAND;
 		return;
 	}
-	shared = machine_guest_mem(m, gpa | m->shared_bit, size, why, sizeof(why));
+	shared = machine_guest_mem(m, gpa, size, why, sizeof(why));
 	if (!shared) {
 		t->get_quote.ret = TDVMCALL_STATUS_INVALID_OPERAND;
 		return;
@@ -99,14 +191,45 @@ static void get_quote(struct vmm_vcpu *v, struct kvm_tdx_exit *t)
 		t->get_quote.ret = TDVMCALL_STATUS_INVALID_OPERAND;
 		return;
 	}
-	/*
-	 * No quote-generation client is built into this qemu-tdx yet: as QEMU
-	 * without a quote-generation-socket, the request completes at once
-	 * with QGS_UNAVAILABLE and the TDVMCALL itself succeeds.
-	 */
-	__atomic_store_n(&shared->out_len, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&shared->error_code, GET_QUOTE_QGS_UNAVAILABLE, __ATOMIC_RELEASE);
 	t->get_quote.ret = TDVMCALL_STATUS_SUCCESS;
+	/* Without quote-generation-socket, as QEMU: done at once, QGS unavailable. */
+	if (!m->opts->qgs_socket[0]) {
+		__atomic_store_n(&shared->out_len, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&shared->error_code, GET_QUOTE_QGS_UNAVAILABLE, __ATOMIC_RELEASE);
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	busy = m->quotes_in_flight >= MACHINE_MAX_INFLIGHT_QUOTES || m->stopping;
+	if (!busy)
+		m->quotes_in_flight++;
+	pthread_mutex_unlock(&m->lock);
+	if (busy) {
+		t->get_quote.ret = TDVMCALL_STATUS_RETRY;
+		return;
+	}
+	j = malloc(sizeof(*j));
+	if (j) {
+		j->m = m;
+		j->gpa = gpa;
+		j->size = size;
+		/* The report is copied now: the guest may reuse the buffer meanwhile. */
+		memcpy(j->report, (uint8_t *)shared + GET_QUOTE_HDR_SIZE, sizeof(j->report));
+		__atomic_store_n(&shared->out_len, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&shared->error_code, GET_QUOTE_IN_FLIGHT, __ATOMIC_RELEASE);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (!pthread_create(&th, &attr, quote_worker, j)) {
+			pthread_attr_destroy(&attr);
+			return;
+		}
+		pthread_attr_destroy(&attr);
+		free(j);
+	}
+	__atomic_store_n(&shared->error_code, GET_QUOTE_ERROR, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&m->lock);
+	m->quotes_in_flight--;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
 }
 
 bool tdx_handle_tdx_exit(struct vmm_vcpu *v)
@@ -196,6 +319,13 @@ bool tdx_handle_fatal(struct vmm_vcpu *v)
 		else
 			fprintf(stderr, "qemu-tdx: error code 0x%016" PRIx64 "\n", code);
 	}
-	machine_request_stop(v->m, 1);
+	if (v->m->qmp && !machine_stopping(v->m)) {
+		struct qmp_tdx_panic p = { .error_code = (uint32_t)code, .has_gpa = has_gpa,
+					   .gpa = gpa };
+
+		snprintf(p.message, sizeof(p.message), "%s", msg);
+		qmp_server_event_guest_panicked(v->m->qmp, "poweroff", &p);
+	}
+	machine_shutdown(v->m, 1, true, "guest-panic");
 	return false;
 }

@@ -7,22 +7,30 @@
  * the TD HOB, KVM_TDX_INIT_MEM_REGION per TDVF section (measured when the
  * section says MR.EXTEND), KVM_TDX_FINALIZE_VM.
  *
- * Not done, because kvm-tdx has no such ioctls: KVM_SET_CPUID2 and
- * KVM_SET_MSRS per vCPU, KVM_ENABLE_CAP (APIC bus cycles, exit on
- * MapGPA) and KVM_CREATE_IRQCHIP; kvm-tdx always exits on MapGPA and has
- * the split-irqchip behaviour built in.
+ * Before INIT_VM, as QEMU: KVM_ENABLE_CAP for the 25 MHz APIC bus, exits
+ * on MapGPA, the split irqchip and the x2APIC API.  Not done, because
+ * kvm-tdx has no such vCPU ioctls: KVM_SET_CPUID2 and KVM_SET_MSRS (the
+ * TD's CPUID is INIT_VM's list).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "machine.h"
+#include <tdx/tdx_metadata.h>
+#include <tdx/tdx_seamcall.h>
+#include <tdx/tdx_status.h>
 
-#define TD_XFAM			0x3ULL		/* x87 | SSE */
+#include "machine.h"
+#include "platform_state.h"
+#include "tdx_host.h"
+
 #define TD_PHYS_BITS		46
 #define INIT_VM_RETRIES		10000		/* QEMU's retry bound for -EAGAIN */
+#define TD_APIC_BUS_CYCLES_NS	40		/* TDX's virtual APIC: 25 MHz */
+#define TD_IRQ_ROUTES		24		/* QEMU's split irqchip: the IOAPIC pins */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -87,6 +95,20 @@ static int boot_host(struct machine *m, char *err, size_t errlen)
 	snprintf(lps, sizeof(lps), "lps=%u", n);
 	if (platform_config_set(&o.cfg, lps, &e))
 		return fail(err, errlen, "emulated host: %s", e.msg);
+	/*
+	 * A TD whose reports a quoting enclave must check needs the platform's
+	 * persistent root secret (docs/attestation.md): with a quote-generation
+	 * socket, the platform state directory is the default one.
+	 */
+	if (m->opts->qgs_socket[0]) {
+		char dir[PATH_MAX], kv[PATH_MAX + 16];
+
+		if (platform_state_dir_default(dir, sizeof(dir), &e))
+			return fail(err, errlen, "platform state directory: %s", e.msg);
+		snprintf(kv, sizeof(kv), "state-dir=%s", dir);
+		if (platform_config_set(&o.cfg, kv, &e))
+			return fail(err, errlen, "platform state directory %s: %s", dir, e.msg);
+	}
 	if (host_boot_vendor_key(&o, NULL, &e) || host_boot_run(&o, &m->boot, &e)) {
 		m->host_up = m->boot.host != NULL;
 		return fail(err, errlen, "emulated host did not come up: %s", e.msg);
@@ -122,6 +144,26 @@ static int get_capabilities(struct machine *m, char *err, size_t errlen)
 	return fail(err, errlen, "KVM_TDX_CAPABILITIES: too many CPUID entries");
 }
 
+static int enable_caps(struct machine *m, char *err, size_t errlen)
+{
+	static const struct { uint32_t cap; uint64_t arg; const char *name; } caps[] = {
+		{ KVM_CAP_X86_APIC_BUS_CYCLES_NS, TD_APIC_BUS_CYCLES_NS, "KVM_CAP_X86_APIC_BUS_CYCLES_NS" },
+		{ KVM_CAP_EXIT_HYPERCALL, 1ULL << KVM_HC_MAP_GPA_RANGE, "KVM_CAP_EXIT_HYPERCALL" },
+		{ KVM_CAP_SPLIT_IRQCHIP, TD_IRQ_ROUTES, "KVM_CAP_SPLIT_IRQCHIP" },
+		{ KVM_CAP_X2APIC_API, KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK,
+		  "KVM_CAP_X2APIC_API" },
+	};
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		struct kvm_enable_cap c = { .cap = caps[i].cap, .args = { caps[i].arg } };
+		long ret = kvm_tdx_vm_ioctl(m->vm, KVM_ENABLE_CAP, &c);
+
+		if (ret)
+			return fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name, strerror((int)-ret));
+	}
+	return 0;
+}
+
 static int init_vm(struct machine *m, char *err, size_t errlen)
 {
 	const struct vmm_opts *o = m->opts;
@@ -136,7 +178,7 @@ static int init_vm(struct machine *m, char *err, size_t errlen)
 	if (!init)
 		return fail(err, errlen, "out of memory");
 	init->attributes = o->attributes;
-	init->xfam = TD_XFAM;
+	init->xfam = MACHINE_TD_XFAM;
 	memcpy(init->mrconfigid, o->mrconfigid, TDX_DIGEST_SIZE);
 	memcpy(init->mrowner, o->mrowner, TDX_DIGEST_SIZE);
 	memcpy(init->mrownerconfig, o->mrownerconfig, TDX_DIGEST_SIZE);
@@ -226,6 +268,22 @@ static int add_sections(struct machine *m, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * MRTD for query-tdx, as the host kernel reads TD metadata (TDH.MNG.RD of
+ * the six MRTD elements); left zero if the module refuses.
+ */
+static void read_mrtd(struct machine *m)
+{
+	for (unsigned int i = 0; i < sizeof(m->mrtd) / 8; i++) {
+		struct tdx_module_args a = { .rax = TDH_MNG_RD, .rcx = kvm_tdx_vm_tdr_pa(m->vm),
+					     .rdx = MD_TD_MRTD + i };
+
+		if (tdx_host_seamcall(m->boot.host, 0, &a) != TDX_SUCCESS)
+			return;
+		memcpy(m->mrtd + 8 * i, &a.r8, 8);
+	}
+}
+
 int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 {
 	int ret;
@@ -239,7 +297,7 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	} else {
 		return fail(err, errlen, "vm-type tdx not supported by KVM");
 	}
-	if (get_capabilities(m, err, errlen) || init_vm(m, err, errlen))
+	if (get_capabilities(m, err, errlen) || enable_caps(m, err, errlen) || init_vm(m, err, errlen))
 		return -1;
 	m->hob_gpa = m->tdvf.sections[m->tdvf.td_hob].memory_address;
 	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
@@ -262,7 +320,10 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	if (private_slot(m, 2, m->bios_gpa, m->bios_size, NULL, err, errlen) ||
 	    add_sections(m, err, errlen))
 		return -1;
-	return tdx_ioctl(m, NULL, KVM_TDX_FINALIZE_VM, 0, 0, err, errlen) ? -1 : 0;
+	if (tdx_ioctl(m, NULL, KVM_TDX_FINALIZE_VM, 0, 0, err, errlen))
+		return -1;
+	read_mrtd(m);
+	return 0;
 }
 
 void tdx_guest_destroy(struct machine *m)

@@ -12,73 +12,6 @@
 #include "machine.h"
 
 #define HLT_WAIT_NS	(10 * 1000 * 1000)
-#define SLICE_NS	(2 * 1000 * 1000)
-
-static bool sliced(const struct machine *m)
-{
-	return m->td && m->nr_vcpus > 1;
-}
-
-/* Wait for this vCPU's turn at KVM_RUN; false when the machine stops first. */
-static bool slice_acquire(struct vmm_vcpu *v)
-{
-	struct machine *m = v->m;
-	uint64_t ticket;
-	bool ok;
-
-	if (!sliced(m))
-		return !machine_stopping(m);
-	pthread_mutex_lock(&m->lock);
-	ticket = m->slice_next++;
-	while (ticket != m->slice_serving && !m->stopping)
-		pthread_cond_wait(&m->cond, &m->lock);
-	ok = !m->stopping;
-	if (ok)
-		m->slice_holder = (int)v->index;
-	else if (ticket == m->slice_serving)
-		m->slice_serving++;
-	pthread_mutex_unlock(&m->lock);
-	return ok;
-}
-
-static void slice_release(struct vmm_vcpu *v)
-{
-	struct machine *m = v->m;
-
-	if (!sliced(m))
-		return;
-	pthread_mutex_lock(&m->lock);
-	m->slice_holder = -1;
-	m->slice_serving++;
-	pthread_cond_broadcast(&m->cond);
-	/* A slice the ticker ended: KVM_RUN must not stay refused. */
-	if (!m->stopping)
-		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	pthread_mutex_unlock(&m->lock);
-}
-
-/* Every SLICE_NS, end the running vCPU's slice when another one waits. */
-void *vcpu_slice_ticker(void *arg)
-{
-	struct machine *m = arg;
-	struct timespec ts = { 0, SLICE_NS };
-
-	for (;;) {
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&m->lock);
-		if (m->stopping) {
-			pthread_mutex_unlock(&m->lock);
-			return NULL;
-		}
-		if (m->slice_holder >= 0 && m->slice_next > m->slice_serving + 1) {
-			struct vmm_vcpu *h = &m->vcpu[m->slice_holder];
-
-			__atomic_store_n(&h->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-			kvm_tdx_vcpu_kick(h->td);
-		}
-		pthread_mutex_unlock(&m->lock);
-	}
-}
 
 static void stop_with(struct vmm_vcpu *v, const char *what)
 {
@@ -119,9 +52,9 @@ static bool handle_mmio(struct vmm_vcpu *v)
 }
 
 /*
- * A TD vCPU halted: nothing here delivers interrupts yet, so wake it after
- * a short sleep (a spurious wake-up, which HLT loops must tolerate) or
- * when the machine stops.
+ * A halted vCPU that KVM handed back (kvm-tdx sleeps in the kernel for
+ * TDVMCALL<HLT> itself): wait a moment, or until the machine stops, and
+ * enter again; HLT loops tolerate the spurious wake-up.
  */
 static void halt(struct vmm_vcpu *v)
 {
@@ -150,7 +83,8 @@ static bool handle_system_event(struct vmm_vcpu *v)
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 	case KVM_SYSTEM_EVENT_RESET:
 		/* qemu-tdx cannot rebuild a guest: a reset is a shutdown, as -no-reboot. */
-		machine_request_stop(v->m, 0);
+		machine_shutdown(v->m, 0, true, run->system_event.type == KVM_SYSTEM_EVENT_RESET ?
+				 "guest-reset" : "guest-shutdown");
 		return false;
 	default:
 		fprintf(stderr, "qemu-tdx: vCPU %u: system event %u\n", v->index, run->system_event.type);
@@ -177,7 +111,7 @@ static bool handle_exit(struct vmm_vcpu *v)
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		/* A triple fault: the guest is gone; -no-reboot semantics. */
-		machine_request_stop(v->m, 0);
+		machine_shutdown(v->m, 0, true, "guest-reset");
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(v);
@@ -218,10 +152,8 @@ void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	while (slice_acquire(v)) {
+	while (!machine_stopping(m)) {
 		long ret = m->td ? kvm_tdx_vcpu_ioctl(v->td, KVM_RUN, NULL) : kvm_plain_run(v);
-
-		slice_release(v);
 
 		if (ret == -EINTR || ret == -EAGAIN)
 			continue;

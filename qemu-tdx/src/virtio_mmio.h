@@ -129,6 +129,8 @@ int virtio_mmio_access(struct virtio_mmio_dev *d, uint64_t offset, void *data,
 
 /** virtio_mmio_lock() - for backends acting outside a notification. */
 void virtio_mmio_lock(struct virtio_mmio_dev *d);
+
+/** virtio_mmio_unlock() - release virtio_mmio_lock(). */
 void virtio_mmio_unlock(struct virtio_mmio_dev *d);
 
 /** virtio_mmio_status() - the device status byte. */
@@ -171,8 +173,13 @@ void virtio_mmio_set_needs_reset_locked(struct virtio_mmio_dev *d, const char *f
 /** virtio_mmio_mem() - the guest-memory accessor for backend copies. */
 const struct qt_guest_mem *virtio_mmio_mem(struct virtio_mmio_dev *d);
 
-/** virtio_mmio_elem_alloc() - @e with room for a chain of @d's largest queue. */
+/**
+ * virtio_mmio_elem_alloc() - @e with room for a chain of @d's largest queue.
+ * @return 0 or -ENOMEM.
+ */
 int virtio_mmio_elem_alloc(struct virtio_mmio_dev *d, struct virtq_elem *e);
+
+/** virtio_mmio_elem_free() - release what virtio_mmio_elem_alloc() took. */
 void virtio_mmio_elem_free(struct virtq_elem *e);
 
 #endif /* TDX_QEMU_TDX_VIRTIO_MMIO_H */

@@ -11,7 +11,13 @@
  *   mini-tdvf: done
  *
  * then powers off through PM1a_CNT.  Command-line words change the end:
- * "fatal" reports a fatal error (TD) instead, "dma-bad" first sends DMA
+ * "fatal" reports a fatal error (TD) instead, "wait" halts forever after
+ * "mini-tdvf: waiting" (for QMP tests), "quote" first gets a TDREPORT
+ * (REPORTDATA 0x00..0x3f) and a quote for it through GetQuote and prints
+ * "mini-tdvf: quote status=0x.. len=0x.." and the quote in hex on
+ * "mini-tdvf: quote " lines, "tdvmcall-bad" makes TDVMCALLs qemu-tdx
+ * must refuse or answer and prints their statuses on one line, "dma-bad"
+ * first sends DMA
  * requests qemu-tdx must refuse (private descriptor, private buffer) and
  * prints "mini-tdvf: dma-bad refused" when both were.
  * In a TD every port access is TDG.VP.VMCALL<Instruction.IO>.
@@ -27,6 +33,9 @@
 #define BUF_GPA		0x808000ULL
 #define ALIAS_VA	0x40000000ULL	/* maps GPA 0x800000 (shared in a TD) */
 #define HOB_GPA		0x820000ULL
+#define REPORT_GPA	0x809000ULL	/* private, 1 KiB aligned; REPORTDATA at +0x400 */
+#define QUOTE_GPA	0x80A000ULL	/* 16 KiB converted to shared */
+#define QUOTE_SIZE	0x4000ULL
 #define COM1		0x3F8
 #define PM1A_CNT	0x604
 
@@ -197,6 +206,105 @@ static uint32_t dma(const struct fw *f, uint64_t desc_gpa, uint32_t control, uin
 	return __builtin_bswap32(d->control);
 }
 
+static uint64_t tdcall_report(uint64_t report, uint64_t data)
+{
+	register uint64_t r8 __asm__("r8") = 0;
+	uint64_t rax = 4 /* TDG.MR.REPORT */, rcx = report, rdx = data;
+
+	__asm__ volatile(".byte 0x66, 0x0f, 0x01, 0xcc"
+			 : "+a"(rax), "+c"(rcx), "+d"(rdx), "+r"(r8) : : "memory");
+	return rax;
+}
+
+/* TDREPORT, GetQuote, poll, print the quote in hex. */
+static void get_quote(const struct fw *f)
+{
+	volatile uint8_t *rd = (volatile uint8_t *)(REPORT_GPA + 0x400);
+	volatile uint8_t *q = (volatile uint8_t *)(ALIAS_VA + (QUOTE_GPA - 0x800000));
+	volatile uint64_t *status = (volatile uint64_t *)(q + 8);
+	uint64_t gpa = QUOTE_GPA | SHARED_BIT, end = (QUOTE_GPA + QUOTE_SIZE) | SHARED_BIT, next, st;
+	uint32_t len;
+
+	for (unsigned int i = 0; i < 64; i++)
+		rd[i] = (uint8_t)i;
+	st = tdcall_report(REPORT_GPA, REPORT_GPA + 0x400);
+	if (st)
+		fatal(f, "TDG.MR.REPORT");
+	while (gpa < end) {
+		st = tdvmcall(0x10001, gpa, end - gpa, 0, 0, &next);
+		if (st == 1 && next > gpa && next <= end)
+			gpa = next;
+		else if (st == 0)
+			gpa = end;
+		else
+			fatal(f, "MapGPA of the quote buffer");
+	}
+	for (unsigned int i = 0; i < QUOTE_SIZE; i++)
+		q[i] = 0;
+	*(volatile uint64_t *)q = 1;
+	*status = 0;
+	*(volatile uint32_t *)(q + 16) = 1024;
+	for (unsigned int i = 0; i < 1024; i++)
+		q[24 + i] = ((volatile uint8_t *)REPORT_GPA)[i];
+	st = tdvmcall(0x10002, QUOTE_GPA | SHARED_BIT, QUOTE_SIZE, 0, 0, 0);
+	if (st)
+		fatal(f, "TDVMCALL<GetQuote> refused");
+	for (unsigned long spins = 0; *status == 0xFFFFFFFFFFFFFFFFULL; spins++) {
+		if (spins > 2000000000ul)
+			fatal(f, "GetQuote still in flight");
+		__asm__ volatile("pause");
+	}
+	len = *(volatile uint32_t *)(q + 20);
+	puts_(f, "mini-tdvf: quote status=");
+	puthex(f, *status);
+	puts_(f, " len=");
+	puthex(f, len);
+	putc_(f, '\n');
+	if (*status || len > QUOTE_SIZE - 24)
+		return;
+	for (uint32_t i = 0; i < len; i += 32) {
+		static const char digits[] = "0123456789abcdef";
+
+		puts_(f, "mini-tdvf: quote ");
+		for (uint32_t k = i; k < len && k < i + 32; k++) {
+			putc_(f, digits[q[24 + k] >> 4]);
+			putc_(f, digits[q[24 + k] & 0xF]);
+		}
+		putc_(f, '\n');
+	}
+}
+
+/*
+ * TDVMCALLs that reach qemu-tdx with bad operands, and two it answers:
+ * prints "mini-tdvf: tdvmcalls A B C D E F G" with the R10 statuses of
+ * MapGPA beyond RAM, GetQuote of 132 KiB, GetQuote of a page still
+ * private, GetQuote with header version 2, SetupEventNotifyInterrupt(0x40),
+ * and R10, R11 of GetTdVmCallInfo(1).
+ */
+static void bad_tdvmcalls(const struct fw *f)
+{
+	volatile uint8_t *q = (volatile uint8_t *)(ALIAS_VA + (DESC_GPA - 0x800000));
+	uint64_t st[7], r11 = 0;
+
+	st[0] = tdvmcall(0x10001, 0x7F000000000ULL | SHARED_BIT, 0x1000, 0, 0, 0);
+	st[1] = tdvmcall(0x10002, DESC_GPA | SHARED_BIT, 0x21000, 0, 0, 0);
+	st[2] = tdvmcall(0x10002, 0x809000ULL | SHARED_BIT, 0x1000, 0, 0, 0);
+	/* DESC_GPA is shared (share_dma_pages): a header with version 2. */
+	*(volatile uint64_t *)q = 2;
+	*(volatile uint64_t *)(q + 8) = 0;
+	*(volatile uint32_t *)(q + 16) = 1024;
+	st[3] = tdvmcall(0x10002, DESC_GPA | SHARED_BIT, 0x1000, 0, 0, 0);
+	st[4] = tdvmcall(0x10004, 0x40, 0, 0, 0, 0);
+	st[5] = tdvmcall(0x10000, 1, 0, 0, 0, &r11);
+	st[6] = r11;
+	puts_(f, "mini-tdvf: tdvmcalls");
+	for (int i = 0; i < 7; i++) {
+		putc_(f, ' ');
+		puthex(f, st[i]);
+	}
+	putc_(f, '\n');
+}
+
 static bool contains(const char *s, const char *w)
 {
 	for (; *s; s++) {
@@ -316,6 +424,14 @@ void mini_main(uint64_t is_td)
 	if (contains(cmdline, "fatal")) {
 		puts_(f, "mini-tdvf: reporting a fatal error\n");
 		report_payload_failed(f);
+	}
+	if (contains(cmdline, "tdvmcall-bad") && f->td)
+		bad_tdvmcalls(f);
+	if (contains(cmdline, "quote") && f->td)
+		get_quote(f);
+	if (contains(cmdline, "wait")) {
+		puts_(f, "mini-tdvf: waiting\n");
+		halt_forever(f);
 	}
 	puts_(f, "mini-tdvf: done\n");
 	out(f, PM1A_CNT, 1u << 13, 2);

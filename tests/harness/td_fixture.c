@@ -18,6 +18,7 @@
 #include "td_fixture.h"
 #include "td_vcpu.h"
 #include "tdx_host.h"
+#include "kvm_tdx_irqchip.h"
 
 #define PAGE		TDF_PAGE
 #define RAM_GPA		0x0ULL
@@ -130,6 +131,8 @@ struct tdrun *td_start_on(const char *plat_opt, const char *image, unsigned int 
 	t->host = t->boot.host;
 
 	assert_int_equal(kvm_tdx_create_vm(t->host, KVM_X86_TDX_VM, &t->vm), 0);
+
+	assert_int_equal(enable_split_irqchip(t->vm), 0);
 	init->attributes = attributes;
 	init->xfam = 3;
 	init->cpuid.nent = 1;
@@ -236,10 +239,17 @@ uint64_t max_vcpus(struct tdrun *t)
 uint64_t enter(struct tdrun *t, unsigned int i, struct tdx_module_args *a)
 {
 	int cpu = kvm_tdx_vcpu_cpu(t->vcpu[i]);
+	struct tdx_module_args in = *a;
+	uint64_t st;
 
-	a->rax = TDH_VP_ENTER;
-	a->rcx = kvm_tdx_vcpu_tdvpr_pa(t->vcpu[i]);
-	return tdf_seamcall(t, cpu < 0 ? 0 : (unsigned int)cpu, a);
+	/* Another vCPU of the TD entering or exiting holds the TD: try again, as KVM does. */
+	do {
+		*a = in;
+		a->rax = TDH_VP_ENTER;
+		a->rcx = kvm_tdx_vcpu_tdvpr_pa(t->vcpu[i]);
+		st = tdf_seamcall(t, cpu < 0 ? 0 : (unsigned int)cpu, a);
+	} while (tdx_status_code_eq(st, TDX_OPERAND_BUSY));
+	return st;
 }
 
 /* Enter vCPU @i until its next report; it must be step @step.  Returns R12..R15. */

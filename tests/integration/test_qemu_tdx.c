@@ -23,108 +23,10 @@
 #include <cmocka.h>
 
 #include "qemu_tdx_paths.h"
-#include "td_vcpu.h"
+#include "test_qemu_tdx_util.h"
 
-#define OUT_CAP		(64 * 1024)
-#define TIMEOUT_MS	120000
 /* mini-tdvf's TEMP_MEM (0x20000) and TD_HOB (0x2000) sections: the RAM qemu-tdx adds. */
 #define MINI_ADDED	0x22000ULL
-
-struct result {
-	int status;		/* exit status, or -1 when killed */
-	char out[OUT_CAP];
-	char err[OUT_CAP];
-};
-
-static void require_kvm(void)
-{
-	char why[160];
-
-	if (td_vcpu_probe(why, sizeof(why))) {
-		print_message("SKIPPED: qemu-tdx needs /dev/kvm: %s\n", why);
-		skip();
-	}
-}
-
-static void drain(int fd, char *buf, size_t *len, bool *open_)
-{
-	ssize_t n = read(fd, buf + *len, OUT_CAP - 1 - *len);
-
-	if (n <= 0) {
-		*open_ = false;
-		return;
-	}
-	*len += (size_t)n;
-	buf[*len] = '\0';
-	if (*len >= OUT_CAP - 1)
-		*open_ = false;
-}
-
-/* Run qemu-tdx with the NULL-terminated @args; fills @r. */
-static void run_qemu(struct result *r, const char *const *args)
-{
-	const char *argv[64] = { QEMU_TDX_BINARY };
-	int po[2], pe[2], st;
-	size_t lo = 0, le = 0, n = 1;
-	bool oo = true, eo = true;
-	pid_t pid;
-	struct timespec t0, t1;
-
-	while (args[n - 1] && n < 63) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(pipe2(po, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(pe, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (oo || eo) {
-		struct pollfd p[2] = { { oo ? po[0] : -1, POLLIN, 0 }, { eo ? pe[0] : -1, POLLIN, 0 } };
-
-		poll(p, 2, 1000);
-		if (p[0].revents)
-			drain(po[0], r->out, &lo, &oo);
-		if (p[1].revents)
-			drain(pe[0], r->err, &le, &eo);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if ((t1.tv_sec - t0.tv_sec) * 1000 > TIMEOUT_MS) {
-			kill(pid, SIGKILL);
-			break;
-		}
-	}
-	close(po[0]);
-	close(pe[0]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (r->status == -1 || r->status == 127)
-		print_error("qemu-tdx stdout:\n%s\nstderr:\n%s\n", r->out, r->err);
-}
-
-static void expect_line(const struct result *r, const char *line)
-{
-	char want[512];
-
-	snprintf(want, sizeof(want), "%s\n", line);
-	if (!strstr(r->out, want))
-		fail_msg("missing line '%s' in stdout:\n%s\nstderr:\n%s", line, r->out, r->err);
-}
-
-static void expect_err(const struct result *r, const char *text)
-{
-	if (!strstr(r->err, text))
-		fail_msg("missing '%s' in stderr:\n%s\nstdout:\n%s", text, r->err, r->out);
-}
 
 /* A kernel file of @size pseudo-random bytes; its byte sum into @sum. */
 static char *make_kernel(size_t size, uint32_t *sum)
@@ -157,27 +59,27 @@ static char *make_kernel(size_t size, uint32_t *sum)
 
 static void boot_td(const char *mem, const char *smp, uint64_t ram, unsigned int cpus)
 {
-	struct result *r = malloc(sizeof(*r));
+	struct qt_result *r = malloc(sizeof(*r));
 	uint32_t sum;
 	char *kernel = make_kernel(10000, &sum);
 	char line[160];
 	const char *args[] = { TD_ARGS, "-m", mem, "-smp", smp, "-kernel", kernel,
 			       "-append", "console=ttyS0 quiet", NULL };
 
-	require_kvm();
+	qt_require_kvm();
 	assert_non_null(r);
-	run_qemu(r, args);
+	qt_run(r, args, NULL);
 	unlink(kernel);
-	expect_line(r, "mini-tdvf: start td");
+	qt_expect_line(r, "mini-tdvf: start td");
 	snprintf(line, sizeof(line), "mini-tdvf: cpus=0x%x ram=0x%llx", cpus, (unsigned long long)ram);
-	expect_line(r, line);
+	qt_expect_line(r, line);
 	snprintf(line, sizeof(line), "mini-tdvf: hob ram=0x%llx accepted=0x%llx",
 		 (unsigned long long)ram, MINI_ADDED);
-	expect_line(r, line);
+	qt_expect_line(r, line);
 	snprintf(line, sizeof(line), "mini-tdvf: kernel size=0x%x sum=0x%x", 10000, sum);
-	expect_line(r, line);
-	expect_line(r, "mini-tdvf: cmdline=console=ttyS0 quiet");
-	expect_line(r, "mini-tdvf: done");
+	qt_expect_line(r, line);
+	qt_expect_line(r, "mini-tdvf: cmdline=console=ttyS0 quiet");
+	qt_expect_line(r, "mini-tdvf: done");
 	assert_int_equal(r->status, 0);
 	free(r);
 }
@@ -203,41 +105,41 @@ static void test_td_3g_highmem(void **state)
 
 static void test_plain_vm(void **state)
 {
-	struct result *r = malloc(sizeof(*r));
+	struct qt_result *r = malloc(sizeof(*r));
 	const char *args[] = { "-machine", "q35", "-bios", QEMU_TDX_MINI_TDVF, "-m", "256M",
 			       "-smp", "2", "-nographic", NULL };
 
 	(void)state;
-	require_kvm();
+	qt_require_kvm();
 	assert_non_null(r);
-	run_qemu(r, args);
-	expect_line(r, "mini-tdvf: start plain");
-	expect_line(r, "mini-tdvf: cpus=0x2 ram=0x10000000");
+	qt_run(r, args, NULL);
+	qt_expect_line(r, "mini-tdvf: start plain");
+	qt_expect_line(r, "mini-tdvf: cpus=0x2 ram=0x10000000");
 	/* Everything is accepted in a plain VM. */
-	expect_line(r, "mini-tdvf: hob ram=0x10000000 accepted=0x10000000");
-	expect_line(r, "mini-tdvf: kernel size=0x0 sum=0x0");
-	expect_line(r, "mini-tdvf: cmdline=");
-	expect_line(r, "mini-tdvf: done");
+	qt_expect_line(r, "mini-tdvf: hob ram=0x10000000 accepted=0x10000000");
+	qt_expect_line(r, "mini-tdvf: kernel size=0x0 sum=0x0");
+	qt_expect_line(r, "mini-tdvf: cmdline=");
+	qt_expect_line(r, "mini-tdvf: done");
 	assert_int_equal(r->status, 0);
 	free(r);
 }
 
 static void test_td_fatal_error(void **state)
 {
-	struct result *r = malloc(sizeof(*r));
+	struct qt_result *r = malloc(sizeof(*r));
 	uint32_t sum;
 	char *kernel = make_kernel(100, &sum);
 	const char *args[] = { TD_ARGS, "-m", "128M", "-smp", "2", "-kernel", kernel,
 			       "-append", "fatal", NULL };
 
 	(void)state;
-	require_kvm();
+	qt_require_kvm();
 	assert_non_null(r);
-	run_qemu(r, args);
+	qt_run(r, args, NULL);
 	unlink(kernel);
-	expect_line(r, "mini-tdvf: reporting a fatal error");
+	qt_expect_line(r, "mini-tdvf: reporting a fatal error");
 	assert_null(strstr(r->out, "mini-tdvf: done"));
-	expect_err(r, "qemu-tdx: TD reported a fatal error: payload failed\n");
+	qt_expect_err(r, "qemu-tdx: TD reported a fatal error: payload failed\n");
 	assert_int_equal(r->status, 1);
 	free(r);
 }
@@ -245,22 +147,48 @@ static void test_td_fatal_error(void **state)
 /* fw_cfg DMA from a private descriptor, to a private buffer, beyond RAM: all refused. */
 static void test_td_dma_refused(void **state)
 {
-	struct result *r = malloc(sizeof(*r));
+	struct qt_result *r = malloc(sizeof(*r));
 	uint32_t sum;
 	char *kernel = make_kernel(5000, &sum);
 	char line[96];
 	const char *args[] = { TD_ARGS, "-m", "128M", "-kernel", kernel, "-append", "dma-bad", NULL };
 
 	(void)state;
-	require_kvm();
+	qt_require_kvm();
 	assert_non_null(r);
-	run_qemu(r, args);
+	qt_run(r, args, NULL);
 	unlink(kernel);
-	expect_line(r, "mini-tdvf: dma-bad refused");
+	qt_expect_line(r, "mini-tdvf: dma-bad refused");
 	/* ... and the good requests before still worked. */
 	snprintf(line, sizeof(line), "mini-tdvf: kernel size=0x%x sum=0x%x", 5000, sum);
-	expect_line(r, line);
-	expect_line(r, "mini-tdvf: done");
+	qt_expect_line(r, line);
+	qt_expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
+/*
+ * TDVMCALLs with bad operands reach qemu-tdx and are refused with
+ * INVALID_OPERAND, nothing else happens; the good ones in between work.
+ */
+static void test_td_bad_tdvmcalls(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(16, &sum);
+	const char *args[] = { TD_ARGS, "-m", "128M", "-kernel", kernel, "-append", "tdvmcall-bad",
+			       NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	unlink(kernel);
+	/* MapGPA beyond RAM, GetQuote 132 KiB / private page / version 2: INVALID_OPERAND;
+	 * SetupEventNotifyInterrupt(0x40): 0; GetTdVmCallInfo(1): 0, R11 = bit 1. */
+	qt_expect_line(r, "mini-tdvf: tdvmcalls 0x8000000000000000 0x8000000000000000 "
+			  "0x8000000000000000 0x8000000000000000 0x0 0x0 0x2");
+	qt_expect_line(r, "mini-tdvf: done");
 	assert_int_equal(r->status, 0);
 	free(r);
 }
@@ -295,15 +223,15 @@ static void test_bad_command_lines(void **state)
 		    "-bios", "/proc/self/exe", NULL },
 		  "qemu-tdx: -bios /proc/self/exe: " },
 	};
-	struct result *r = malloc(sizeof(*r));
+	struct qt_result *r = malloc(sizeof(*r));
 
 	(void)state;
 	assert_non_null(r);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		run_qemu(r, cases[i].args);
+		qt_run(r, cases[i].args, NULL);
 		if (r->status != 1)
 			fail_msg("case %zu: status %d, stderr: %s", i, r->status, r->err);
-		expect_err(r, cases[i].msg);
+		qt_expect_err(r, cases[i].msg);
 		assert_string_equal(r->out, "");
 	}
 	free(r);
@@ -312,7 +240,7 @@ static void test_bad_command_lines(void **state)
 /* A TDVF image cut short loses its footer: refused, nothing runs. */
 static void test_truncated_firmware(void **state)
 {
-	struct result *r = malloc(sizeof(*r));
+	struct qt_result *r = malloc(sizeof(*r));
 	char path[] = "/tmp/test_qemu_tdx_fw_XXXXXX";
 	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY), out = mkstemp(path);
 	uint8_t buf[0x10000];
@@ -326,10 +254,10 @@ static void test_truncated_firmware(void **state)
 	assert_int_equal(write(out, buf, 0xF000), 0xF000);
 	close(in);
 	close(out);
-	run_qemu(r, args);
+	qt_run(r, args, NULL);
 	unlink(path);
 	assert_int_equal(r->status, 1);
-	expect_err(r, "no OVMF footer table GUID");
+	qt_expect_err(r, "no OVMF footer table GUID");
 	free(r);
 }
 
@@ -344,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_plain_vm),
 		cmocka_unit_test(test_td_fatal_error),
 		cmocka_unit_test(test_td_dma_refused),
+		cmocka_unit_test(test_td_bad_tdvmcalls),
 	};
 
 	return cmocka_run_group_tests_name("qemu-tdx", tests, NULL, NULL);

@@ -20,6 +20,7 @@
 
 #include "boot.h"
 #include "kvm_tdx.h"
+#include "kvm_tdx_irqchip.h"
 
 #define NR_THREADS	4
 #define NR_GPAS		512
@@ -135,6 +136,7 @@ static void test_concurrent_seamcalls_are_busy_never_torn(void **state)
 								.eax = (48 << 16) | 46 };
 	cmd.data = (uintptr_t)init;
 	assert_int_equal(kvm_tdx_create_vm(s.b.host, KVM_X86_TDX_VM, &vm), 0);
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_MEMORY_ENCRYPT_OP, &cmd), 0);
 	s.tdr = kvm_tdx_vm_tdr_pa(vm);
 	for (int lvl = 3; lvl >= 1; lvl--) {

@@ -27,6 +27,7 @@
 #include "boot.h"
 #include "kvm_tdx.h"
 #include "tdx_host.h"
+#include "kvm_tdx_irqchip.h"
 
 #define PAGE			4096ULL
 #define NR_CPUID		12
@@ -267,6 +268,7 @@ static void build_td(unsigned int nr_vcpus)
 	/* 1-3. The VM type, the VM, its capabilities. */
 	assert_true(kvm_tdx_check_extension(g_host, KVM_CAP_VM_TYPES) & (1L << KVM_X86_TDX_VM));
 	assert_int_equal(kvm_tdx_create_vm(g_host, KVM_X86_TDX_VM, &vm), 0);
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	caps = get_caps(vm);
 	assert_int_equal(caps->cpuid.nent, NR_CPUID);
 
@@ -381,6 +383,7 @@ static void build_td(unsigned int nr_vcpus)
 
 	/* The HKID is free again: a new TD gets built. */
 	assert_int_equal(kvm_tdx_create_vm(g_host, KVM_X86_TDX_VM, &vm), 0);
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	ret = vm_cmd(vm, KVM_TDX_INIT_VM, 0, (uintptr_t)init, &hw);
 	if (ret)
 		fail_msg("second INIT_VM: %ld, hw_error 0x%016llx", ret, (unsigned long long)hw);
@@ -429,6 +432,8 @@ static void small_td(struct kvm_tdx_vm **out, uint8_t *content)
 	long ret;
 
 	assert_int_equal(kvm_tdx_create_vm(g_host, KVM_X86_TDX_VM, out), 0);
+
+	assert_int_equal(enable_split_irqchip(*out), 0);
 	ret = vm_cmd(*out, KVM_TDX_INIT_VM, 0, (uintptr_t)init, &hw);
 	free(init);
 	if (ret)
@@ -485,6 +490,7 @@ static void td_hkid_pool_exhausted_then_freed(void **state)
 			assert_int_not_equal(kvm_tdx_vm_hkid(vm[i]), kvm_tdx_vm_hkid(vm[j]));
 	}
 	assert_int_equal(kvm_tdx_create_vm(g_host, KVM_X86_TDX_VM, &last), 0);
+	assert_int_equal(enable_split_irqchip(last), 0);
 	free_mid = tdx_host_free_page_count(g_host);
 	ret = vm_cmd(last, KVM_TDX_INIT_VM, 0, (uintptr_t)init, &hw);
 	assert_int_equal(ret, -ENOSPC);
@@ -496,6 +502,7 @@ static void td_hkid_pool_exhausted_then_freed(void **state)
 	kvm_tdx_destroy_vm(vm[7]);
 	vm[7] = NULL;
 	assert_int_equal(kvm_tdx_create_vm(g_host, KVM_X86_TDX_VM, &last), 0);
+	assert_int_equal(enable_split_irqchip(last), 0);
 	assert_int_equal(vm_cmd(last, KVM_TDX_INIT_VM, 0, (uintptr_t)init, NULL), 0);
 	assert_int_equal(kvm_tdx_vm_hkid(last), freed);
 	kvm_tdx_destroy_vm(last);

@@ -323,6 +323,34 @@ static void test_smp_concurrent_tdcalls(void **state)
 		expect_report(t, i, STEP_DONE, NULL);
 }
 
+/* The module's MSR table: pass-through, #VE with its exit reason, or #GP. */
+static void test_msr_ve_and_gp(void **state)
+{
+	struct tdrun *t = *state = td_start(GUEST_IMAGE_MSR, 1, TD_ATTR_SEPT_VE_DISABLE);
+	/* #VE count, #GP count, last #VE reason, its length */
+	static const uint64_t expect[8][4] = {
+		{ 0, 0, 0, 0 },					/* RDMSR TSC */
+		{ 1, 0, EXIT_REASON_MSR_WRITE, 2 },		/* WRMSR TSC */
+		{ 1, 1, EXIT_REASON_MSR_WRITE, 2 },		/* SGXLEPUBKEYHASH0 */
+		{ 2, 1, EXIT_REASON_MSR_READ, 2 },		/* outside the ranges */
+		{ 2, 2, EXIT_REASON_MSR_READ, 2 },		/* PMC0 without PERFMON */
+		{ 2, 2, EXIT_REASON_MSR_READ, 2 },		/* PAT */
+		{ 3, 2, EXIT_REASON_MSR_READ, 2 },		/* VMX_PINBASED_CTLS */
+		{ 4, 2, EXIT_REASON_MSR_WRITE, 2 },		/* MISC_ENABLE write */
+	};
+	uint64_t out[4];
+
+	for (unsigned int i = 0; i < 8; i++) {
+		expect_report(t, 0, i + 1, out);
+		for (unsigned int j = 0; j < 4; j++)
+			if (out[j] != expect[i][j])
+				fail_msg("step %u value %u: 0x%llx, expected 0x%llx", i + 1, j,
+					 (unsigned long long)out[j],
+					 (unsigned long long)expect[i][j]);
+	}
+	expect_report(t, 0, STEP_DONE, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +365,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_smp_concurrent_tdcalls, td_stop),
 		cmocka_unit_test_teardown(test_host_write_poisons_td_page_machine_check, td_stop),
 		cmocka_unit_test_teardown(test_host_preemption_exits_spinning_td, td_stop),
+		cmocka_unit_test_teardown(test_msr_ve_and_gp, td_stop),
 	};
 
 	return cmocka_run_group_tests_name("TD execution", tests, NULL, NULL);

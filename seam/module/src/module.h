@@ -49,9 +49,9 @@ struct tdx_module {
 	bool page_locked[1024];
 	struct vcpu_registry *vcpus;	/* vCPUs by TDVPR PA (vcpu.c) */
 
-	/* The TD vCPU running on each LP, for host preemption (tdh_vp_enter.c). */
+	/* The TD vCPU running on each LP, for interrupts to it (tdh_vp_enter.c). */
 	pthread_mutex_t running_lock;
-	struct td_vcpu **running;
+	struct vcpu **running;
 	bool *kick_pending;		/* a kick came while nothing ran there */
 
 	/* Handoff data written by SYS.SHUTDOWN for a runtime update. */

@@ -13,7 +13,7 @@ SEAMCALL_HANDLER(tdh_vp_rd);
 SEAMCALL_HANDLER(tdh_vp_wr);
 SEAMCALL_HANDLER(tdh_vp_flush);
 SEAMCALL_HANDLER(tdh_vp_enter);	/* tdh_vp_enter.c */
-/* Host preemption: platform_lp_kick() makes the TD vCPU on that LP exit. */
+/* Interrupts for LPs: host preemption and posted-interrupt notifications. */
 void vp_enter_register(struct tdx_module *mod);
 
 /**

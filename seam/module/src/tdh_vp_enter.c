@@ -11,16 +11,20 @@
  * Each TDCALL, and the exit path, take the TD lock again, blocking: they
  * are short, and no holder of the TD lock ever waits for anything.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dram_backing.h"
 #include "metadata.h"
 #include "platform.h"
 #include "pmem.h"
+#include "posted_intr.h"
 #include "sept.h"
 #include "shared_ept.h"
 #include "tdcall.h"
+#include "td_msr.h"
 #include "tdh_vp.h"
 
 /* RCX: TDVPR PA in 51:12, bit 52 host-recoverability hint; bit 53 (L2) unsupported. */
@@ -33,40 +37,83 @@
 #define INTR_INFO_VALID		TDX_BIT(31)
 #define INTR_TYPE_HW_EXCEPTION	(3U << 8)
 
-/* Which engine vCPU LP @lp runs, so that platform_lp_kick() can preempt it. */
-static void running_set(struct tdx_module *mod, struct plat_lp *lp, struct td_vcpu *ev)
+/*
+ * Which TD vCPU LP @lp runs, so that an interrupt for that LP can reach it.
+ * Entering also does what the CPU does with posted interrupts that were
+ * notified while the vCPU was out.
+ */
+static void running_set(struct tdx_module *mod, struct plat_lp *lp, struct vcpu *v)
 {
 	unsigned int i = lp_index(lp);
 
 	if (i >= mod->nr_lps)
 		return;
 	pthread_mutex_lock(&mod->running_lock);
-	mod->running[i] = ev;
-	/* A kick that came just before the entry still preempts it. */
-	if (ev && mod->kick_pending[i])
-		td_vcpu_kick(ev);
+	mod->running[i] = v;
+	if (v) {
+		posted_intr_process(mod, v);
+		/* A kick that came just before the entry still preempts it. */
+		if (mod->kick_pending[i])
+			td_vcpu_kick(v->engine);
+	}
 	mod->kick_pending[i] = false;
 	pthread_mutex_unlock(&mod->running_lock);
 }
 
-/* The host interrupts LP @i: the TD vCPU there exits (external interrupt). */
-static void lp_kicked(void *ctx, unsigned int i)
+/*
+ * An interrupt for LP @i.  Its TD vCPU's notification vector is consumed
+ * by posted-interrupt processing, without a TD exit; any other vector is
+ * the host's, and the vCPU exits (external interrupt).
+ */
+static void lp_interrupt(void *ctx, unsigned int i, uint8_t vector)
 {
 	struct tdx_module *mod = ctx;
+	struct vcpu *v;
 
+	if (i >= mod->nr_lps)
+		return;
 	pthread_mutex_lock(&mod->running_lock);
-	if (i < mod->nr_lps && mod->running[i])
-		td_vcpu_kick(mod->running[i]);
-	else if (i < mod->nr_lps)
+	v = mod->running[i];
+	if (v && (v->ctls.pinbased & VCPU_PINBASED_POSTED_INT) &&
+	    vector == v->ctls.posted_int_nv)
+		posted_intr_process(mod, v);
+	else if (v)
+		td_vcpu_kick(v->engine);
+	else if (vector == PLATFORM_VECTOR_RESCHEDULE)
 		mod->kick_pending[i] = true;
 	pthread_mutex_unlock(&mod->running_lock);
 }
 
 void vp_enter_register(struct tdx_module *mod)
 {
-	platform_set_lp_kick_handler(mod->plat, lp_kicked, mod);
+	platform_set_lp_interrupt_handler(mod->plat, lp_interrupt, mod);
 }
 
+
+/* The table of td_msr.c as MSR bitmaps for the engine. */
+static int engine_msr_bitmaps(struct td *td)
+{
+	struct td_vm_msr_bitmaps *b = calloc(1, sizeof(*b));
+	int ret;
+
+	if (!b)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < TD_MSR_RANGE_SIZE; i++) {
+		uint8_t bit = (uint8_t)(1U << (i % 8));
+
+		if (td_msr_action(td, TD_MSR_LOW_BASE + i, false) == TD_MSR_NATIVE)
+			b->read_low[i / 8] |= bit;
+		if (td_msr_action(td, TD_MSR_LOW_BASE + i, true) == TD_MSR_NATIVE)
+			b->write_low[i / 8] |= bit;
+		if (td_msr_action(td, TD_MSR_HIGH_BASE + i, false) == TD_MSR_NATIVE)
+			b->read_high[i / 8] |= bit;
+		if (td_msr_action(td, TD_MSR_HIGH_BASE + i, true) == TD_MSR_NATIVE)
+			b->write_high[i / 8] |= bit;
+	}
+	ret = td_vm_set_msr_bitmaps(td->engine, b);
+	free(b);
+	return ret;
+}
 
 /* Make the TD's KVM VM and this vCPU's KVM vCPU on first use (TD lock held). */
 static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, struct td *td,
@@ -79,7 +126,8 @@ static tdx_status_t engine_prepare(struct tdx_module *mod, struct plat_lp *lp, s
 		if (td_vm_create(mod->plat, &td->engine))
 			return TDX_SYS_BUSY;
 		/* Everything MAPPED so far, and the host's shared memory, becomes visible. */
-		if (sept_engine_map(mod, lp, td, 0, td_shared_bit(td)) != TDX_SUCCESS ||
+		if (engine_msr_bitmaps(td) ||
+		    sept_engine_map(mod, lp, td, 0, td_shared_bit(td)) != TDX_SUCCESS ||
 		    shared_ept_replay(td)) {
 			td_vm_destroy(td->engine);
 			td->engine = NULL;
@@ -266,6 +314,14 @@ static enum loop_next handle_exit(struct tdx_module *mod, struct plat_lp *lp, st
 	case TD_VCPU_EXIT_HLT:
 		*err = inject_ve(v, EXIT_REASON_HLT, 0, 0, e->insn_len);
 		return LOOP_RESUME;
+	case TD_VCPU_EXIT_MSR:
+		/* Intercepted by the table; a pass-through one cannot exit, so #GP too. */
+		if (td_msr_action(td, e->msr.index, e->msr.write) == TD_MSR_VE)
+			*err = inject_ve(v, e->msr.write ? EXIT_REASON_MSR_WRITE :
+					 EXIT_REASON_MSR_READ, 0, 0, e->insn_len);
+		else
+			*err = td_vcpu_inject(v->engine, X86_VECTOR_GP, true, 0);
+		return LOOP_RESUME;
 	case TD_VCPU_EXIT_MMIO:
 		return handle_mmio(mod, lp, td, v, e, exit, err);
 	case TD_VCPU_EXIT_INTR:
@@ -363,7 +419,7 @@ tdx_status_t tdh_vp_enter(struct tdx_module *mod, struct plat_lp *lp,
 	vcpu_state_transition(v, VCPU_ACTIVE);
 	td_unlock(td);
 
-	running_set(mod, lp, v->engine);
+	running_set(mod, lp, v);
 	while (next == LOOP_RESUME && !err) {
 		struct td_vcpu_exit e;
 

@@ -212,11 +212,17 @@ void platform_set_poison_handler(struct platform *plat, poison_fn fn, void *ctx)
 void platform_poison_notify(struct platform *plat, uint64_t pa, uint64_t len);
 
 /*
- * An interrupt for LP @lp (the host preempting whatever runs there): the
- * module's handler makes a TD vCPU running on that LP exit to the host.
+ * An interrupt with @vector for LP @lp (an IPI from the host).  The
+ * module's handler makes a TD vCPU running on that LP exit to the host
+ * (external interrupt), unless @vector is that vCPU's posted-interrupt
+ * notification vector: then the CPU processes the vCPU's posted-interrupt
+ * descriptor without an exit.  platform_lp_kick() is an interrupt with
+ * PLATFORM_VECTOR_RESCHEDULE, the host preempting whatever runs there.
  */
-typedef void (*lp_kick_fn)(void *ctx, unsigned int lp);
-void platform_set_lp_kick_handler(struct platform *plat, lp_kick_fn fn, void *ctx);
+#define PLATFORM_VECTOR_RESCHEDULE	0xFD
+typedef void (*lp_interrupt_fn)(void *ctx, unsigned int lp, uint8_t vector);
+void platform_set_lp_interrupt_handler(struct platform *plat, lp_interrupt_fn fn, void *ctx);
+void platform_lp_interrupt(struct platform *plat, unsigned int lp, uint8_t vector);
 void platform_lp_kick(struct platform *plat, unsigned int lp);
 
 /* SEAMEXTEND: anyone may read it; only SEAM or ACM code may write it. */

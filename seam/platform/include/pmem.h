@@ -43,6 +43,16 @@ int pmem_host_write(struct platform *plat, hpa_t pa, const void *buf, size_t len
 /** pmem_host_movdir64b() - zero whole lines with direct stores (-EINVAL if misaligned). */
 int pmem_host_movdir64b(struct platform *plat, hpa_t pa, size_t len);
 
+/*
+ * pmem_host_update64() - an atomic read-modify-write of the 8 bytes at
+ * @pa (8-byte aligned, a shared KeyID): new = (old & @and_mask) | @or_mask,
+ * *@old gets the old value.  What a LOCK-prefixed instruction does; the
+ * posted-interrupt descriptor is updated this way by the host and by the
+ * CPU.  A TD-owned or poisoned line is refused (-EIO) and not changed.
+ */
+int pmem_host_update64(struct platform *plat, hpa_t pa, uint64_t and_mask, uint64_t or_mask,
+		       uint64_t *old);
+
 int pmem_seam_read(struct plat_lp *lp, hpa_t pa, void *buf, size_t len);
 int pmem_seam_write(struct plat_lp *lp, hpa_t pa, const void *buf, size_t len);
 /** pmem_seam_init() - MOVDIR64B zeros over whole lines under pa's KeyID. */

@@ -402,20 +402,25 @@ void platform_poison_notify(struct platform *plat, uint64_t pa, uint64_t len)
 	pthread_rwlock_unlock(&plat->shared_ept_lock);
 }
 
-void platform_set_lp_kick_handler(struct platform *plat, lp_kick_fn fn, void *ctx)
+void platform_set_lp_interrupt_handler(struct platform *plat, lp_interrupt_fn fn, void *ctx)
 {
 	pthread_rwlock_wrlock(&plat->shared_ept_lock);
-	if (fn || plat->lp_kick_ctx == ctx) {
-		plat->lp_kick = fn;
-		plat->lp_kick_ctx = fn ? ctx : NULL;
+	if (fn || plat->lp_intr_ctx == ctx) {
+		plat->lp_intr = fn;
+		plat->lp_intr_ctx = fn ? ctx : NULL;
 	}
+	pthread_rwlock_unlock(&plat->shared_ept_lock);
+}
+
+void platform_lp_interrupt(struct platform *plat, unsigned int lp, uint8_t vector)
+{
+	pthread_rwlock_rdlock(&plat->shared_ept_lock);
+	if (plat->lp_intr && lp < plat->nr_lps)
+		plat->lp_intr(plat->lp_intr_ctx, lp, vector);
 	pthread_rwlock_unlock(&plat->shared_ept_lock);
 }
 
 void platform_lp_kick(struct platform *plat, unsigned int lp)
 {
-	pthread_rwlock_rdlock(&plat->shared_ept_lock);
-	if (plat->lp_kick && lp < plat->nr_lps)
-		plat->lp_kick(plat->lp_kick_ctx, lp);
-	pthread_rwlock_unlock(&plat->shared_ept_lock);
+	platform_lp_interrupt(plat, lp, PLATFORM_VECTOR_RESCHEDULE);
 }

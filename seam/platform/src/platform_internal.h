@@ -101,8 +101,8 @@ struct platform {
 	void *shared_ept_ctx;
 	poison_fn poison;		/* under shared_ept_lock too */
 	void *poison_ctx;
-	lp_kick_fn lp_kick;		/* and this */
-	void *lp_kick_ctx;
+	lp_interrupt_fn lp_intr;	/* and this */
+	void *lp_intr_ctx;
 };
 
 int lp_threads_start(struct platform *plat);

@@ -252,6 +252,41 @@ int pmem_host_read(struct platform *plat, hpa_t pa, void *buf, size_t len)
 	return access_read(&a, buf);
 }
 
+int pmem_host_update64(struct platform *plat, hpa_t pa, uint64_t and_mask, uint64_t or_mask,
+		       uint64_t *old)
+{
+	struct pmem_access a;
+	uint64_t line, *mp, val;
+	pthread_mutex_t *lk;
+	uint8_t tmp[64];
+	int ret;
+
+	if (!TDX_IS_ALIGNED(pa, 8))
+		return -EINVAL;
+	ret = access_setup(plat, NULL, pa, 8, &a);
+	if (ret)
+		return ret;
+	line = a.pa & ~(TDX_CACHELINE_SIZE - 1);
+	lk = line_lock(plat, line);
+	mp = &plat->meta[line / TDX_CACHELINE_SIZE];
+	pthread_mutex_lock(lk);
+	if (*mp & (LINE_TD_OWNER | LINE_POISON)) {
+		pthread_mutex_unlock(lk);
+		return -EIO;
+	}
+	/* The whole line as this key reads it, then written back under it. */
+	line_view(&a, line, *mp, tmp);
+	memcpy(&val, tmp + (a.pa - line), 8);
+	if (old)
+		*old = val;
+	val = (val & and_mask) | or_mask;
+	memcpy(tmp + (a.pa - line), &val, 8);
+	memcpy(plat->dram + line, tmp, 64);
+	*mp = meta_make(a.keyid, a.gen, false, false);
+	pthread_mutex_unlock(lk);
+	return 0;
+}
+
 int pmem_host_movdir64b(struct platform *plat, hpa_t pa, size_t len)
 {
 	static const uint8_t zero[TDX_PAGE_SIZE];

@@ -77,6 +77,7 @@ enum td_vcpu_exit_reason {
 	TD_VCPU_EXIT_IO,		/* port I/O, vCPU rewound to the instruction */
 	TD_VCPU_EXIT_MMIO,		/* access to an unmapped GPA, rewound */
 	TD_VCPU_EXIT_HLT,		/* HLT, rewound to the instruction */
+	TD_VCPU_EXIT_MSR,		/* RDMSR/WRMSR of an intercepted MSR, rewound */
 	TD_VCPU_EXIT_SHUTDOWN,		/* triple fault */
 	TD_VCPU_EXIT_INTR,		/* td_vcpu_kick() or a signal: host preemption */
 	TD_VCPU_EXIT_ERROR,		/* anything else: the vCPU cannot go on */
@@ -99,6 +100,11 @@ struct td_vcpu_exit {
 			uint8_t len;
 			bool write;
 		} mmio;
+		struct {
+			uint32_t index;
+			bool write;
+			uint64_t data;	/* WRMSR: EDX:EAX */
+		} msr;
 		struct {
 			uint32_t kvm_reason;
 			uint32_t suberror;
@@ -142,6 +148,31 @@ int td_vm_map_shared(struct td_vm *vm, unsigned int slot, uint64_t gpa, void *hv
 		     uint64_t size);
 
 /** td_vcpu_create() - KVM vCPU @index with the TD's CPUID list (leaf 0x21 added). */
+/**
+ * td_vm_post_interrupt() - deliver @vector to the virtual APIC with x2APIC
+ * ID @apic_id (the vCPU index), as posted-interrupt processing moves a PIR
+ * bit to the virtual IRR.  -ENXIO when that APIC did not take it (it is
+ * software-disabled).  Safe from any thread, also while the vCPU runs or
+ * halts: KVM wakes it.
+ */
+int td_vm_post_interrupt(struct td_vm *vm, uint32_t apic_id, uint8_t vector);
+
+/*
+ * MSR interception, as the VMX MSR bitmaps: bit n of a bitmap set = MSR
+ * base + n passes through to the vCPU in that direction.  Every other MSR
+ * access, and every MSR outside the two ranges, exits as
+ * TD_VCPU_EXIT_MSR.  The x2APIC MSRs (0x800-0x8FF) are the exception:
+ * KVM's virtual APIC always takes them itself.
+ */
+#define TD_VM_MSR_BITMAP_BYTES	1024	/* 0x2000 MSRs */
+struct td_vm_msr_bitmaps {
+	uint8_t read_low[TD_VM_MSR_BITMAP_BYTES];	/* MSRs 0x0 - 0x1FFF */
+	uint8_t write_low[TD_VM_MSR_BITMAP_BYTES];
+	uint8_t read_high[TD_VM_MSR_BITMAP_BYTES];	/* MSRs 0xC0000000 - 0xC0001FFF */
+	uint8_t write_high[TD_VM_MSR_BITMAP_BYTES];
+};
+int td_vm_set_msr_bitmaps(struct td_vm *vm, const struct td_vm_msr_bitmaps *b);
+
 int td_vcpu_create(struct td_vm *vm, unsigned int index, const struct td_vcpu_cpuid *cpuid,
 		   unsigned int n, struct td_vcpu **out);
 void td_vcpu_destroy(struct td_vcpu *vcpu);

@@ -19,9 +19,14 @@
 #define MSR_PERF_GLOBAL_CTRL 0x38F
 #define MSR_SFMASK	0xC0000084
 #define KICK_SIGNAL	(SIGRTMIN + 7)
+#define HALT_PROBE_SIGNAL (SIGRTMIN + 8)
+#define HALT_PROBE_NS	1000000L	/* how long a HLT may sleep before it is a #VE */
 #define MAX_CPUID	256
+#define X86_OPCODE_HLT	0xF4
 
 static const uint8_t tdcall_bytes[4] = { 0x66, 0x0F, 0x01, 0xCC };
+
+static void probe_handler(int sig);
 
 static void kick_handler(int sig)
 {
@@ -33,9 +38,13 @@ static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
 static void kick_install(void)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
+	/* SA_RESTART: a tick between runs must not fail the thread's other calls. */
+	struct sigaction probe = { .sa_handler = probe_handler, .sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&probe.sa_mask);
 	sigaction(KICK_SIGNAL, &sa, NULL);
+	sigaction(HALT_PROBE_SIGNAL, &probe, NULL);
 }
 
 /* The TD's CPUID: KVM's supported list, the TD's values over it, and leaf 0x21. */
@@ -109,6 +118,8 @@ int td_vcpu_create(struct td_vm *vm, unsigned int index, const struct td_vcpu_cp
 		return ret;
 	}
 	ret = set_cpuid(v, cpuid, n);
+	if (!ret && ioctl(v->fd, KVM_SET_MP_STATE, &(struct kvm_mp_state){ KVM_MP_STATE_RUNNABLE }))
+		ret = -errno;	/* every TD vCPU starts running: no INIT/SIPI */
 	if (ret) {
 		td_vcpu_destroy(v);
 		return ret;
@@ -465,18 +476,16 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 		e->mmio.len = (uint8_t)run->mmio.len;
 		e->mmio.write = run->mmio.is_write;
 		return rewind_insn(v, e);
-	case KVM_EXIT_HLT: {
-		struct kvm_regs k;
-
-		/* KVM has stepped over the 1-byte HLT: step back onto it. */
-		if (ioctl(v->fd, KVM_GET_REGS, &k))
-			return -errno;
-		k.rip -= 1;
-		e->reason = TD_VCPU_EXIT_HLT;
-		e->insn_len = 1;
-		v->synced = false;
-		return ioctl(v->fd, KVM_SET_REGS, &k) ? -errno : 0;
-	}
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		/* Filtered: the module says #VE or #GP.  KVM completes it harmlessly first. */
+		e->reason = TD_VCPU_EXIT_MSR;
+		e->msr.index = run->msr.index;
+		e->msr.write = run->exit_reason == KVM_EXIT_X86_WRMSR;
+		e->msr.data = e->msr.write ? run->msr.data : 0;
+		run->msr.error = 0;
+		run->msr.data = 0;
+		return rewind_insn(v, e);
 	case KVM_EXIT_SHUTDOWN:
 		e->reason = TD_VCPU_EXIT_SHUTDOWN;
 		return 0;
@@ -490,30 +499,133 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 	}
 }
 
+/*
+ * HLT.  With the in-kernel LAPIC, KVM halts the vCPU itself and never
+ * exits for it, but in a TD HLT is a #VE.  So while a vCPU runs, a timer
+ * of the running thread interrupts KVM_RUN every HALT_PROBE_NS; a vCPU
+ * found halted (its RIP just past an F4) is made runnable again and
+ * stepped back onto the HLT, and that is the HLT exit.  A halt an
+ * interrupt ends sooner is just a halt.
+ *
+ * The timer is the thread's (made on first use, deleted when the thread
+ * ends).  It stays armed between runs, so the TDCALL path pays no timer
+ * system calls; a tick that finds the thread outside KVM_RUN disarms it.
+ */
+static __thread timer_t probe_timer;
+static __thread bool probe_made;
+static __thread volatile sig_atomic_t probe_armed, probe_in_run;
+static pthread_key_t probe_key;
+static pthread_once_t probe_key_once = PTHREAD_ONCE_INIT;
+
+static void probe_thread_exit(void *arg)
+{
+	(void)arg;
+	timer_delete(probe_timer);
+}
+
+static void probe_key_make(void)
+{
+	pthread_key_create(&probe_key, probe_thread_exit);
+}
+
+static void probe_handler(int sig)
+{
+	static const struct itimerspec off;
+
+	(void)sig;
+	/* Outside KVM_RUN nothing needs probing: stop until the next run. */
+	if (!probe_in_run && probe_armed) {
+		timer_settime(probe_timer, 0, &off, NULL);
+		probe_armed = 0;
+	}
+}
+
+static int halt_probe_start(void)
+{
+	struct itimerspec its = { .it_value.tv_nsec = HALT_PROBE_NS,
+				  .it_interval.tv_nsec = HALT_PROBE_NS };
+
+	if (!probe_made) {
+		struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID,
+					.sigev_signo = HALT_PROBE_SIGNAL };
+
+		sev._sigev_un._tid = gettid();	/* sigev_notify_thread_id, which glibc 2.36 lacks */
+		pthread_once(&probe_key_once, probe_key_make);
+		if (timer_create(CLOCK_MONOTONIC, &sev, &probe_timer))
+			return -errno;
+		probe_made = true;
+		pthread_setspecific(probe_key, &probe_timer);
+	}
+	probe_in_run = 1;
+	if (probe_armed)
+		return 0;
+	probe_armed = 1;
+	return timer_settime(probe_timer, 0, &its, NULL) ? -errno : 0;
+}
+
+/* After an interrupted KVM_RUN: was the guest halted?  Then it is an HLT exit. */
+static int halt_check(struct td_vcpu *v, struct td_vcpu_exit *e)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs k;
+	uint8_t op;
+
+	e->reason = TD_VCPU_EXIT_NONE;
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp))
+		return -errno;
+	if (mp.mp_state != KVM_MP_STATE_HALTED)
+		return 0;
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) || ioctl(v->fd, KVM_GET_REGS, &k))
+		return -errno;
+	/* KVM has stepped over the 1-byte HLT: step back onto it. */
+	if (k.rip == 0 || read_gva(v, k.rip - 1, &op, 1) || op != X86_OPCODE_HLT)
+		return 0;
+	k.rip -= 1;
+	e->reason = TD_VCPU_EXIT_HLT;
+	e->insn_len = 1;
+	v->synced = false;
+	return ioctl(v->fd, KVM_SET_REGS, &k) ? -errno : 0;
+}
+
+static int run_once(struct td_vcpu *v, struct td_vcpu_exit *e)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	atomic_store(&v->running, true);
+	v->run->kvm_valid_regs = v->sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
+	do {
+		ret = ioctl(v->fd, KVM_RUN, 0);
+	} while (ret < 0 && errno == EAGAIN);
+	atomic_store(&v->running, false);
+	/* KVM stored the registers on the way out, whatever the result. */
+	v->synced = v->sync;
+	if (ret == 0)
+		return decode(v, e);
+	if (errno != EINTR)
+		return -errno;
+	if (v->run->immediate_exit) {
+		/* td_vcpu_kick(): host preemption. */
+		v->run->immediate_exit = 0;
+		e->reason = TD_VCPU_EXIT_INTR;
+		return 0;
+	}
+	return halt_check(v, e);
+}
+
 int td_vcpu_run(struct td_vcpu *v, struct td_vcpu_exit *e)
 {
 	int ret;
 
 	v->thread = pthread_self();
-	do {
-		memset(e, 0, sizeof(*e));
-		atomic_store(&v->running, true);
-		v->run->kvm_valid_regs = v->sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
-		do {
-			ret = ioctl(v->fd, KVM_RUN, 0);
-		} while (ret < 0 && errno == EAGAIN);
-		atomic_store(&v->running, false);
-		/* KVM stored the registers on the way out, whatever the result. */
-		v->synced = v->sync;
-		if (ret < 0) {
-			if (errno != EINTR)
-				return -errno;
-			v->run->immediate_exit = 0;
-			e->reason = TD_VCPU_EXIT_INTR;
-			return 0;
-		}
-		ret = decode(v, e);
-	} while (!ret && e->reason == TD_VCPU_EXIT_NONE);
+	ret = halt_probe_start();
+	while (!ret) {
+		ret = run_once(v, e);
+		if (!ret && e->reason != TD_VCPU_EXIT_NONE)
+			break;
+	}
+	probe_in_run = 0;
 	return ret;
 }
 

@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include <linux/kvm.h>
 

@@ -48,6 +48,59 @@ int td_vcpu_probe(char *why, size_t len)
 	return 0;
 }
 
+/*
+ * The TD's virtual APIC is KVM's in-kernel LAPIC: a split irqchip (no
+ * in-kernel PIC or IOAPIC: a TD has none), 32-bit x2APIC IDs, and no
+ * xAPIC broadcast quirk.
+ */
+static int virtual_apic_init(struct td_vm *vm)
+{
+	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args[0] = 24 };
+	struct kvm_enable_cap x2apic = {
+		.cap = KVM_CAP_X2APIC_API,
+		.args[0] = KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK,
+	};
+
+	/* Denied MSR accesses come to user space, where the module decides. */
+	struct kvm_enable_cap msr = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+				      .args[0] = KVM_MSR_EXIT_REASON_FILTER };
+
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) || ioctl(vm->vm_fd, KVM_ENABLE_CAP, &x2apic) ||
+	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &msr))
+		return -errno;
+	return 0;
+}
+
+int td_vm_set_msr_bitmaps(struct td_vm *vm, const struct td_vm_msr_bitmaps *b)
+{
+	struct kvm_msr_filter f = {
+		.flags = KVM_MSR_FILTER_DEFAULT_DENY,
+		.ranges = {
+			{ KVM_MSR_FILTER_READ, 0x2000, 0x0, (uint8_t *)b->read_low },
+			{ KVM_MSR_FILTER_WRITE, 0x2000, 0x0, (uint8_t *)b->write_low },
+			{ KVM_MSR_FILTER_READ, 0x2000, 0xC0000000, (uint8_t *)b->read_high },
+			{ KVM_MSR_FILTER_WRITE, 0x2000, 0xC0000000, (uint8_t *)b->write_high },
+		},
+	};
+
+	return ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) ? -errno : 0;
+}
+
+int td_vm_post_interrupt(struct td_vm *vm, uint32_t apic_id, uint8_t vector)
+{
+	/* A fixed, edge, physical-destination MSI: the in-kernel LAPIC takes it. */
+	struct kvm_msi msi = {
+		.address_lo = 0xFEE00000U | (apic_id & 0xFFU) << 12,
+		.address_hi = apic_id & 0xFFFFFF00U,
+		.data = vector,
+	};
+	int ret = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+
+	if (ret < 0)
+		return -errno;
+	return ret > 0 ? 0 : -ENXIO;	/* 0: no APIC took it (disabled, or no such ID) */
+}
+
 int td_vm_create(struct platform *plat, struct td_vm **out)
 {
 	struct td_vm *vm = calloc(1, sizeof(*vm));
@@ -73,6 +126,9 @@ int td_vm_create(struct platform *plat, struct td_vm **out)
 		ret = -errno;
 		goto err;
 	}
+	ret = virtual_apic_init(vm);
+	if (ret)
+		goto err;
 	*out = vm;
 	return 0;
 err:

@@ -30,6 +30,7 @@
 #include "kvm_tdx.h"
 #include "pmem.h"
 #include "tdx_host.h"
+#include "kvm_tdx_irqchip.h"
 
 #define KT_PAGE		4096ULL
 #define KT_NR_CPUID	12	/* configurable CPUID leaves of module 1.5.01 */
@@ -125,6 +126,7 @@ static inline void *kt_keep(struct kt *kt, size_t align, size_t size)
 static inline struct kvm_tdx_vm *kt_create_vm(struct kt *kt)
 {
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &kt->vm), 0);
+	assert_int_equal(enable_split_irqchip(kt->vm), 0);
 	assert_non_null(kt->vm);
 	return kt->vm;
 }

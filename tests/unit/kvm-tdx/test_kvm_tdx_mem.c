@@ -7,6 +7,7 @@
  * DRAM.
  */
 #include "kvm_tdx_test.h"
+#include "kvm_tdx_irqchip.h"
 
 #define GMEM_PAGES	16
 #define GPA_BASE	0x100000ULL	/* 1 MiB */
@@ -556,6 +557,8 @@ static void destroy_returns_private_pages(void **state)
 	struct kvm_tdx_init_mem_region r = { (uintptr_t)src, GPA_BASE, 3 };
 
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	kt->extra[0] = vm;
 	kt_init_vm_simple(vm, 0, 3);
 	vcpu = kt_vcpu_init(vm, 0, 0);

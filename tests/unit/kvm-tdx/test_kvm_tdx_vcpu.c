@@ -4,6 +4,7 @@
  * entry, and vCPU pages at teardown (reference host-stack.md 1.1-1.3).
  */
 #include "kvm_tdx_test.h"
+#include "kvm_tdx_irqchip.h"
 
 /* A TD after INIT_VM on the default 2-LP machine. */
 static int setup_td(void **state)
@@ -27,6 +28,34 @@ static void create_vcpu_duplicate_id_eexist(void **state)
 	assert_non_null(a);
 	assert_int_equal(kvm_tdx_create_vcpu(kt->vm, 0, &b), -EEXIST);
 	assert_null(b);
+}
+
+/*
+ * As upstream: TD vCPUs need the split irqchip (in-kernel LAPIC), enabled
+ * once and before the first vCPU; unknown capabilities are refused.
+ */
+static void create_vcpu_needs_split_irqchip(void **state)
+{
+	struct kt *kt = *state;
+	struct kvm_enable_cap x2apic = { .cap = KVM_CAP_X2APIC_API, .args[0] = 1ULL << 5 };
+	struct kvm_enable_cap bus = { .cap = KVM_CAP_X86_APIC_BUS_CYCLES_NS, .args[0] = 10 };
+	struct kvm_enable_cap other = { .cap = KVM_CAP_HALT_POLL };
+	struct kvm_tdx_vm *vm;
+	struct kvm_tdx_vcpu *v;
+
+	/* kt->vm has it (kvm_tdx_test.h): a second time is refused, as after vCPUs. */
+	assert_int_equal(enable_split_irqchip(kt->vm), -EEXIST);
+	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+	kt->extra[0] = vm;
+	kt_init_vm_simple(vm, 0, 3);
+	assert_int_equal(kvm_tdx_create_vcpu(vm, 0, &v), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, &x2apic), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, &bus), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, &other), -EINVAL);
+	assert_int_equal(kvm_tdx_vm_ioctl(vm, KVM_ENABLE_CAP, NULL), -EINVAL);
+	assert_int_equal(enable_split_irqchip(vm), 0);
+	assert_int_equal(kvm_tdx_create_vcpu(vm, 0, &v), 0);
+	assert_int_equal(kvm_tdx_check_extension(kt->host, KVM_CAP_SPLIT_IRQCHIP), 1);
 }
 
 /* A TD takes at most as many vCPUs as the host has LPs (KVM_CAP_MAX_VCPUS). */
@@ -58,8 +87,8 @@ static void init_vcpu_creates_tdvps(void **state)
 	before = tdx_host_free_page_count(kt->host);
 	assert_int_equal(kt_vcpu_cmd(v, KVM_TDX_INIT_VCPU, 0, 0x800000, NULL), 0);
 	assert_int_equal(kt_mng_rd_ok(kt, tdr, KT_TD_NUM_VCPUS), 1);
-	/* TDVPR + TDCX pages: the module's TDVPS size. */
-	assert_int_equal(before - tdx_host_free_page_count(kt->host), tdvps_pages);
+	/* TDVPR + TDCX pages (the module's TDVPS size), and the posted-interrupt descriptor. */
+	assert_int_equal(before - tdx_host_free_page_count(kt->host), tdvps_pages + 1);
 	(void)kt_vcpu_init(kt->vm, 1, 0x800000);
 	assert_int_equal(kt_mng_rd_ok(kt, tdr, KT_TD_NUM_VCPUS), 2);
 }
@@ -145,6 +174,7 @@ static void get_cpuid_returns_configured_values(void **state)
 
 	/* A second TD with its own CPUID list. */
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	kt->extra[0] = vm;
 	init->xfam = 3;
 	init->cpuid.entries[1] = (struct kvm_tdx_cpuid_entry2){ .function = 0x1, .eax = 0x806F8,
@@ -219,6 +249,8 @@ static void destroy_returns_vcpu_pages(void **state)
 	struct kvm_tdx_vcpu *uninit = NULL;
 
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	kt->extra[0] = vm;
 	kt_init_vm_simple(vm, 0, 3);
 	(void)kt_vcpu_init(vm, 0, 0x1000);
@@ -234,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TTD(create_vcpu_duplicate_id_eexist),
 		TTD(create_vcpu_beyond_max_einval),
+		TTD(create_vcpu_needs_split_irqchip),
 		TTD(init_vcpu_creates_tdvps),
 		TTD(init_vcpu_twice_einval),
 		TTD(vcpu_cmd_bad_header_einval),

@@ -6,6 +6,7 @@
  * back with raw TDH.MNG.RD, not through kvm-tdx.
  */
 #include "kvm_tdx_test.h"
+#include "kvm_tdx_irqchip.h"
 
 static int setup(void **state)
 {
@@ -537,6 +538,8 @@ static void destroy_initialized_vm_returns_every_page(void **state)
 	struct kvm_tdx_vm *vm;
 
 	assert_int_equal(kvm_tdx_create_vm(kt->host, KVM_X86_TDX_VM, &vm), 0);
+
+	assert_int_equal(enable_split_irqchip(vm), 0);
 	kt_init_vm_simple(vm, 0, 3);
 	assert_true(tdx_host_free_page_count(kt->host) < before);
 	kvm_tdx_destroy_vm(vm);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -75,7 +76,9 @@ static int setup_common(void **state, bool start)
 	char err[256];
 
 	memset(&f, 0, sizeof(f));
-	snprintf(f.dir, sizeof(f.dir), "/tmp/qmp-test-XXXXXX");
+	/* mkdtemp() template: the trailing six characters become 'X'. */
+	snprintf(f.dir, sizeof(f.dir), "/tmp/qmp-test-%s", "......");
+	memset(f.dir + strlen(f.dir) - 6, 'X', 6);
 	assert_non_null(mkdtemp(f.dir));
 	snprintf(f.path, sizeof(f.path), "%s/qmp.sock", f.dir);
 	snprintf(f.spec, sizeof(f.spec), "unix:%s,server=on,wait=off", f.path);
@@ -642,6 +645,45 @@ static void test_events(void **state)
 	close(fresh);
 }
 
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Out of file descriptors: the server neither spins nor gives up. */
+static void test_accept_out_of_fds(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit old, low;
+	struct json_object *g;
+	double cpu0, spent;
+	int next, fd;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	next = dup(0);
+	assert_true(next >= 0);
+	close(next);
+	/* Room for the client's socket, none for the server's accept(). */
+	low = old;
+	low.rlim_cur = (rlim_t)next + 1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fd = client_connect(f->path);
+	cpu0 = cpu_seconds();
+	usleep(300000);
+	spent = cpu_seconds() - cpu0;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (spent >= 0.15)
+		fail_msg("server spun for %.3f s of CPU in 0.3 s", spent);
+	g = client_recv(fd);
+	assert_non_null(path_get(g, "QMP", NULL));
+	json_object_put(g);
+	close(fd);
+}
+
 static void test_client_limit(void **state)
 {
 	struct fixture *f = *state;
@@ -748,6 +790,7 @@ int main(void)
 		T(test_client_that_never_reads),
 		T(test_quit),
 		T(test_events),
+		T(test_accept_out_of_fds),
 		T(test_client_limit),
 		T(test_stop_removes_socket),
 #undef T

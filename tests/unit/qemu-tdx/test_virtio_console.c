@@ -4,11 +4,13 @@
  * memory, and hands the device transmit and receive chains it must refuse.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -328,6 +330,104 @@ static void test_reset_drops_pending_bytes(void **state)
 	assert_false(drv_get_used(&f->t, RXQ, &id, &len));
 }
 
+/*
+ * The order ovmf-tdvf's payload-demo uses: VERSION_1 and ACCESS_PLATFORM,
+ * 8-entry queues, the receive buffer posted and notified before the
+ * transmit, then a reset that must leave nothing behind.
+ */
+static void test_payload_sequence(void **state)
+{
+	struct fixture *f = *state;
+	const char *msg = "tdx-emu payload says hello";
+	uint32_t id, len;
+	unsigned lookups;
+
+	drv_init(&f->t, f->t.d, &f->m, FEATURES | (1ull << VIRTIO_F_ACCESS_PLATFORM), 2, 8);
+	drv_add_buf(&f->t, RXQ, BUF(0), 256, true);
+	assert_int_equal(drv_notify(&f->t, RXQ), 0);
+	put(f, BUF(1), msg);
+	drv_add_buf(&f->t, TXQ, BUF(1), (uint32_t)strlen(msg), false);
+	assert_int_equal(drv_notify(&f->t, TXQ), 0);
+	assert_true(drv_get_used(&f->t, TXQ, &id, &len));
+	assert_true(id == 0 && len == 0);
+	assert_true(drv_get_used(&f->t, RXQ, &id, &len));
+	assert_true(id == 0 && len == strlen(msg));
+	assert_memory_equal(fake_ptr(&f->m, BUF(0)), msg, len);
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
+	assert_int_equal(drv_write(&f->t, VIRTIO_MMIO_STATUS, 0), 0);
+	/* The payload now converts the block back to private: nothing may touch it. */
+	fake_mem_revoke(&f->m, FAKE_BASE, FAKE_SIZE);
+	lookups = f->m.lookups;
+	assert_int_equal(virtio_console_input(f->c, "late", 4), 4);
+	assert_int_equal(drv_read(&f->t, VIRTIO_MMIO_STATUS), 0);
+	assert_int_equal(f->m.lookups, lookups);
+}
+
+#define STRESS_BYTES 200000
+
+struct stress {
+	struct virtio_console *c;
+	size_t accepted;
+};
+
+/* The host side feeding input while the guest side drains it. */
+static void *stress_input(void *arg)
+{
+	struct stress *st = arg;
+	uint8_t chunk[61];
+
+	for (size_t sent = 0; sent < STRESS_BYTES;) {
+		size_t n = STRESS_BYTES - sent < sizeof(chunk) ? STRESS_BYTES - sent : sizeof(chunk);
+		size_t got;
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = (uint8_t)((sent + i) % 251);
+		got = virtio_console_input(st->c, chunk, n);
+		/* Full FIFO: retry what did not fit, as a host would. */
+		sent += got;
+		st->accepted += got;
+		if (got < n)
+			usleep(100);
+	}
+	return NULL;
+}
+
+static void test_input_races_with_driver(void **state)
+{
+	struct fixture *f = *state;
+	struct stress st = { .c = f->c };
+	size_t received = 0;
+	pthread_t t;
+	uint32_t id, len, isr;
+
+	start(f);
+	for (uint16_t i = 0; i < 16; i++) {
+		drv_set_desc(&f->t, RXQ, i, BUF(i), 256, VIRTQ_DESC_F_WRITE, 0);
+		drv_make_avail(&f->t, RXQ, i);
+	}
+	assert_int_equal(pthread_create(&t, NULL, stress_input, &st), 0);
+	while (received < STRESS_BYTES) {
+		if (!drv_get_used(&f->t, RXQ, &id, &len)) {
+			assert_int_equal(drv_notify(&f->t, RXQ), 0);
+			isr = drv_read(&f->t, VIRTIO_MMIO_INTERRUPT_STATUS);
+
+			assert_int_equal(drv_write(&f->t, VIRTIO_MMIO_INTERRUPT_ACK, isr), 0);
+			continue;
+		}
+		assert_true(id < 16 && len <= 256);
+		for (uint32_t i = 0; i < len; i++)
+			if (((uint8_t *)fake_ptr(&f->m, BUF(id)))[i] != (received + i) % 251)
+				fail_msg("byte %zu out of order", received + i);
+		received += len;
+		drv_set_desc(&f->t, RXQ, (uint16_t)id, BUF(id), 256, VIRTQ_DESC_F_WRITE, 0);
+		drv_make_avail(&f->t, RXQ, (uint16_t)id);
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(received, STRESS_BYTES);
+	assert_int_equal(st.accepted, STRESS_BYTES);
+	assert_int_equal(virtio_mmio_status(f->t.d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +435,7 @@ int main(void)
 		T(test_identity_and_config),
 		T(test_create_rejects_missing_arguments),
 		T(test_round_trip_loopback),
+		T(test_payload_sequence),
 		T(test_loopback_waits_for_receive_buffers),
 		cmocka_unit_test_setup_teardown(test_without_loopback_nothing_comes_back,
 						setup_plain, teardown),
@@ -346,6 +447,7 @@ int main(void)
 		T(test_transmit_buffer_in_private_memory),
 		T(test_input_fifo_bounded),
 		T(test_reset_drops_pending_bytes),
+		T(test_input_races_with_driver),
 #undef T
 	};
 
