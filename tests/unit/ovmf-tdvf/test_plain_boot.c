@@ -366,7 +366,7 @@ static void test_demo_plain_success(void **state)
 	(void)state;
 	v = boot(k, (uint32_t)size, "virtio=0", 9);
 	expect_out(v, "payload: virtio round trip skipped (virtio=0)");
-	expect_out(v, "tdx-emu payload: SUCCESS\r\n");
+	expect_out(v, "\ntdx-emu payload: SUCCESS\n");
 	assert_null(strstr(v->out, "FAILED"));
 	assert_true(v->s5);
 	assert_false(v->shutdown_exit);
