@@ -11,7 +11,8 @@
  *  - a payload that is not ELF: the firmware's refusal, non-zero exit.
  *
  * The firmware accepts 32 MiB at boot (about 5 s here); accept=4 keeps the
- * payload's part short.  virtio=0 until qemu-tdx has the virtio console.
+ * payload's part short.  The demo's virtio-console round trip runs
+ * against qemu-tdx's device at 0xFEB00000.
  * Skipped (77) when TDs cannot run on this host.
  */
 #include <setjmp.h>
@@ -141,7 +142,7 @@ static void expect_measurement(const struct qt_result *r, const char *label, con
 static void test_demo_td(void **state)
 {
 	static struct qt_result r;
-	static const char cmdline[] = "virtio=0 accept=4";
+	static const char cmdline[] = "accept=4";
 	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0,kernel-irqchip=split",
 			       "-object", "tdx-guest,id=tdx0", "-bios", TDVF_IMAGE_PATH,
 			       "-kernel", TDVF_PAYLOAD_DEMO_PATH, "-append", cmdline,
@@ -157,6 +158,8 @@ static void test_demo_td(void **state)
 	qt_expect_line(&r, "tdx-emu payload: SUCCESS");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "payload: RTMR0..3 equal the event log replay\n"));
+	assert_non_null(strstr(r.out, "payload: virtio-console round trip of 55 bytes through "
+				      "shared memory OK\n"));
 	assert_non_null(strstr(r.out, "ovmf-tdvf: starting in TD mode\n"));
 
 	expected_mrtd(mrtd);
