@@ -436,6 +436,22 @@ static bool is_tdcall(const struct kvm_run *run)
 	       !memcmp(run->emulation_failure.insn_bytes, tdcall_bytes, 4);
 }
 
+/*
+ * An emulation failure with the instruction's bytes: this host's KVM
+ * intercepts #UD and, failing to emulate the instruction, exits instead of
+ * reflecting the #UD (MACHINE.md), as it does for TDCALL.  The guest gets
+ * the #UD the CPU would raise.  (KVM also fails this way on an MMIO access
+ * by an instruction it cannot emulate; in a TD that would be #VE or an EPT
+ * violation, and the guest could not emulate such an access either.)  An
+ * instruction KVM could not fetch stays an error.
+ */
+static bool is_undefined_insn(const struct kvm_run *run)
+{
+	return run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	       (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	       run->emulation_failure.insn_size > 0;
+}
+
 static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 {
 	struct kvm_run *run = v->run;
@@ -452,6 +468,11 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 		if (is_tdcall(run)) {
 			e->reason = TD_VCPU_EXIT_TDCALL;
 			return 0;
+		}
+		if (is_undefined_insn(run)) {
+			/* What the CPU does with it in a TD: #UD, for the guest to handle. */
+			e->reason = TD_VCPU_EXIT_NONE;
+			return td_vcpu_inject(v, TD_VCPU_VECTOR_UD, false, 0);
 		}
 		e->reason = TD_VCPU_EXIT_ERROR;
 		e->error.kvm_reason = run->exit_reason;
