@@ -37,7 +37,7 @@ static char *make_kernel(size_t size, uint32_t *sum)
 	uint8_t *buf = malloc(size);
 	uint32_t x = 0x12345678;
 
-	strcpy(path, "/tmp/test_qemu_tdx_kernel_XXXXXX");
+	qt_template(path, sizeof(path), "/tmp/test_qemu_tdx_kernel_");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_non_null(buf);
@@ -241,8 +241,9 @@ static void test_bad_command_lines(void **state)
 static void test_truncated_firmware(void **state)
 {
 	struct qt_result *r = malloc(sizeof(*r));
-	char path[] = "/tmp/test_qemu_tdx_fw_XXXXXX";
-	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY), out = mkstemp(path);
+	char path[64];
+	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY),
+	    out = mkstemp(qt_template(path, sizeof(path), "/tmp/test_qemu_tdx_fw_"));
 	uint8_t buf[0x10000];
 	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
 			       "tdx-guest,id=tdx0", "-bios", path, NULL };
