@@ -124,6 +124,27 @@ static void test_plain_vm(void **state)
 	free(r);
 }
 
+/*
+ * ovmf-tdvf and its demo payload as a plain VM: the payload's
+ * virtio-console round trip goes through qemu-tdx's device at 0xFEB00000.
+ */
+static void test_plain_vm_ovmf_tdvf_virtio(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	const char *args[] = { "-machine", "q35", "-bios", QEMU_TDX_BUILD_DIR "/ovmf-tdvf/tdvf.fd",
+			       "-kernel", QEMU_TDX_BUILD_DIR "/ovmf-tdvf/payload-demo.elf", "-m", "128M",
+			       "-nographic", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	qt_expect_line(r, "payload: virtio-console round trip of 55 bytes through shared memory OK");
+	qt_expect_line(r, "tdx-emu payload: SUCCESS");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
 static void test_td_fatal_error(void **state)
 {
 	struct qt_result *r = malloc(sizeof(*r));
@@ -271,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_td_4vcpu_2g),
 		cmocka_unit_test(test_td_3g_highmem),
 		cmocka_unit_test(test_plain_vm),
+		cmocka_unit_test(test_plain_vm_ovmf_tdvf_virtio),
 		cmocka_unit_test(test_td_fatal_error),
 		cmocka_unit_test(test_td_dma_refused),
 		cmocka_unit_test(test_td_bad_tdvmcalls),
