@@ -89,9 +89,9 @@
 
 #define TDVF_GUEST_TYPE_TDX	2
 
-/* Stacks in .bss: the BSP's, and 1 KiB per AP for the first TDVF_MAX_APS. */
+/* Stacks in .bss: the BSP's, and 2 KiB per AP for the first TDVF_MAX_APS. */
 #define TDVF_BSP_STACK_SIZE	0x10000
-#define TDVF_AP_STACK_SIZE	0x400
+#define TDVF_AP_STACK_SIZE	0x800
 #define TDVF_MAX_APS		128
 
 /* ACPI MP wakeup mailbox (ACPI 6.4 5.2.12.19). */

@@ -8,6 +8,8 @@
  *     the command line says "virtio=0" (a VMM without the device);
  *  5. TDG.MR.REPORT: MRTD and RTMRs printed, RTMRs equal to the replay;
  *  6. GetQuote, only with "quote=1" on the command line;
+ *  6b. with more than one vCPU, the last one woken through the MADT's MP
+ *     wakeup mailbox;
  *  7. TDG.MEM.PAGE.ACCEPT of the memory the firmware left unaccepted
  *     (at most "accept=<MiB>" of it when the command line says so);
  *  8. exactly one "tdx-emu payload: SUCCESS" line, then S5.
@@ -20,6 +22,7 @@
 #include <tdx/tdx_report.h>
 #include <tdx/tdvf.h>
 
+#include "ap_wakeup.h"
 #include "eventlog.h"
 #include "io.h"
 #include "plib.h"
@@ -310,6 +313,8 @@ void payload_main(struct tdvf_boot_info *bi, uint64_t magic)
 		virtio_console_round_trip("tdx-emu virtio-console round trip through shared memory");
 	if (is_td && pcmdline_has(bi, "quote=1"))
 		get_quote();
+	if (is_td && bi->num_vcpus > 1)
+		ap_wakeup_check(bi, bi->num_vcpus - 1);
 	if (is_td) {
 		uint64_t mib = cmdline_number(bi, "accept", UINT64_MAX >> 20);
 

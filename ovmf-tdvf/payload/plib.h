@@ -33,7 +33,7 @@ __attribute__((noreturn)) void pshutdown(void);
 /* VA of shared GPA (gpa | shared bit), through the firmware's shared alias. */
 void *pshared(uint64_t gpa);
 
-/* MOV-only MMIO accessors (the #VE handler decodes MOV). */
+/* MMIO at a VA of the shared alias (TD) or identity map (plain VM); see plib.c. */
 uint32_t mmio_read32(volatile void *va);
 void mmio_write32(volatile void *va, uint32_t v);
 

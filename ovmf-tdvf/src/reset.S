@@ -190,7 +190,7 @@ entry64_bsp:
 /*
  * A TD AP, ESI = its vCPU index.  It waits until the BSP has loaded the
  * IDT (so that a TDCALL reflected as #UD reaches the doorbell handler),
- * takes a 1 KiB stack, and parks in the mailbox loop (ap_park.S).
+ * takes a 2 KiB stack, and parks in the mailbox loop (ap_park.S).
  */
 entry64_ap:
 	movl	%esi, %ebx
@@ -203,7 +203,7 @@ entry64_ap:
 	jae	9f
 	movl	%ebx, %eax
 	incl	%eax
-	shll	$10, %eax
+	shll	$11, %eax			/* TDVF_AP_STACK_SIZE */
 	movabsq	$tdvf_ap_stacks, %rsp
 	addq	%rax, %rsp
 	movabsq	$ap_park, %rax

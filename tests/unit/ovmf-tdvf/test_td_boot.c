@@ -1,7 +1,9 @@
 /*
  * ovmf-tdvf as a TD under qemu-tdx, end to end:
  *
- *  - payload-demo: exit 0 with the SUCCESS line; the MRTD it prints from
+ *  - payload-demo on 2 vCPUs: exit 0 with the SUCCESS line, the
+ *    virtio-console round trip and the AP woken through the mailbox; the
+ *    MRTD it prints from
  *    its TDREPORT equals MRTD computed here from tdvf.fd's metadata
  *    (PAGE.ADD of every section page in metadata order, MR.EXTEND of the
  *    BFV in 256-byte chunks; reference tdx-abi.md 7); RTMR1 and RTMR2
@@ -11,7 +13,8 @@
  *  - a payload that is not ELF: the firmware's refusal, non-zero exit.
  *
  * The firmware accepts 32 MiB at boot (about 5 s here); accept=4 keeps the
- * payload's part short.  virtio=0 until qemu-tdx has the virtio console.
+ * payload's part short.  The demo's virtio-console round trip runs
+ * against qemu-tdx's device at 0xFEB00000.
  * Skipped (77) when TDs cannot run on this host.
  */
 #include <setjmp.h>
@@ -141,11 +144,11 @@ static void expect_measurement(const struct qt_result *r, const char *label, con
 static void test_demo_td(void **state)
 {
 	static struct qt_result r;
-	static const char cmdline[] = "virtio=0 accept=4";
+	static const char cmdline[] = "accept=4";
 	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0,kernel-irqchip=split",
 			       "-object", "tdx-guest,id=tdx0", "-bios", TDVF_IMAGE_PATH,
 			       "-kernel", TDVF_PAYLOAD_DEMO_PATH, "-append", cmdline,
-			       "-m", "64M", "-smp", "1", "-nographic", "-serial", "stdio", NULL };
+			       "-m", "64M", "-smp", "2", "-nographic", "-serial", "stdio", NULL };
 	uint8_t mrtd[48], rtmr1[48] = { 0 }, rtmr2[48] = { 0 };
 	static const uint8_t zero4[4];
 	uint8_t *payload;
@@ -157,6 +160,11 @@ static void test_demo_td(void **state)
 	qt_expect_line(&r, "tdx-emu payload: SUCCESS");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "payload: RTMR0..3 equal the event log replay\n"));
+	assert_non_null(strstr(r.out, "payload: virtio-console round trip of 55 bytes through "
+				      "shared memory OK\n"));
+	/* The AP parked by the firmware wakes through the MADT's mailbox. */
+	assert_non_null(strstr(r.out, "payload: woke APIC ID 1 through the MP wakeup mailbox "
+				      "at 0x80c000\n"));
 	assert_non_null(strstr(r.out, "ovmf-tdvf: starting in TD mode\n"));
 
 	expected_mrtd(mrtd);
