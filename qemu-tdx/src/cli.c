@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "cli.h"
@@ -263,6 +264,15 @@ static int opt_machine(struct parse_ctx *c)
 		} else if (!strcmp(k, "accel")) {
 			if (strcmp(v, "kvm"))
 				return fail(c, "invalid accelerator %s (qemu-tdx supports only kvm)", v);
+		} else if (!strcmp(k, "usb") || !strcmp(k, "vmport") || !strcmp(k, "hpet") ||
+			   !strcmp(k, "dump-guest-core") || !strcmp(k, "mem-merge")) {
+			bool b;
+
+			/* What libvirt adds; off is what qemu-tdx has anyway. */
+			if (parse_bool(v, &b))
+				return fail(c, "Parameter '%s' expects 'on' or 'off'", k);
+			if (b)
+				return fail(c, "%s=on is not supported by qemu-tdx", k);
 		} else if (!strcmp(k, "smm") || !strcmp(k, "pic")) {
 			bool b;
 
@@ -278,6 +288,137 @@ static int opt_machine(struct parse_ctx *c)
 	return 0;
 }
 
+/* The tdx-guest properties, shared by the key=value and the JSON forms. */
+static int tdx_guest_digest(struct parse_ctx *c, const char *k, const char *v)
+{
+	struct vmm_opts *o = c->o;
+	uint8_t *dst = !strcmp(k, "mrconfigid") ? o->mrconfigid :
+		       !strcmp(k, "mrowner") ? o->mrowner : o->mrownerconfig;
+	char why[160];
+
+	if (vmm_base64_digest(v, dst, why, sizeof(why)))
+		return fail(c, "TDX '%s': %s", k, why);
+	return 0;
+}
+
+static int tdx_guest_attributes(struct parse_ctx *c, uint64_t a)
+{
+	if (a & TD_ATTR_DEBUG)
+		return fail(c, "Current QEMU doesn't support attributes.debug[bit 0] for TDX VM");
+	c->o->attributes = a;
+	return 0;
+}
+
+/*
+ * The JSON form libvirt writes: {"qom-type":"tdx-guest","id":..,
+ * "attributes":N,"sept-ve-disable":bool,"mrconfigid":..,
+ * "quote-generation-socket":{"type":"unix","path":..}}.
+ */
+static int opt_object_json(struct parse_ctx *c)
+{
+	struct vmm_opts *o = c->o;
+	struct json_object *obj = json_tokener_parse(c->arg), *v;
+	const char *type = NULL;
+	bool have_id = false;
+	int ret = -1;
+
+	if (!obj || !json_object_is_type(obj, json_type_object)) {
+		ret = fail(c, "Invalid JSON syntax");
+		goto out;
+	}
+	if (json_object_object_get_ex(obj, "qom-type", &v) && json_object_is_type(v, json_type_string))
+		type = json_object_get_string(v);
+	if (!type) {
+		ret = fail(c, "Parameter 'qom-type' is missing");
+		goto out;
+	}
+	if (strcmp(type, "tdx-guest")) {
+		ret = fail(c, "invalid object type: %s", type);
+		goto out;
+	}
+	if (o->have_tdx_guest) {
+		ret = fail(c, "only one tdx-guest object is supported");
+		goto out;
+	}
+	{
+		struct json_object_iterator it = json_object_iter_begin(obj);
+		struct json_object_iterator end = json_object_iter_end(obj);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			const char *k = json_object_iter_peek_name(&it);
+
+			v = json_object_iter_peek_value(&it);
+			if (!strcmp(k, "qom-type"))
+				continue;
+			if (!strcmp(k, "id")) {
+				if (!json_object_is_type(v, json_type_string) ||
+				    !*json_object_get_string(v) ||
+				    copy_str(o->tdx_id, sizeof(o->tdx_id), json_object_get_string(v))) {
+					ret = fail(c, "Parameter 'id' expects an identifier");
+					goto out;
+				}
+				have_id = true;
+			} else if (!strcmp(k, "attributes")) {
+				if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+					ret = fail(c, "Parameter 'attributes' expects uint64");
+					goto out;
+				}
+				if (tdx_guest_attributes(c, json_object_get_uint64(v)))
+					goto out;
+			} else if (!strcmp(k, "sept-ve-disable")) {
+				if (!json_object_is_type(v, json_type_boolean)) {
+					ret = fail(c, "Parameter 'sept-ve-disable' expects a boolean");
+					goto out;
+				}
+				o->attributes = json_object_get_boolean(v) ?
+						o->attributes | TD_ATTR_SEPT_VE_DISABLE :
+						o->attributes & ~TD_ATTR_SEPT_VE_DISABLE;
+			} else if (!strcmp(k, "mrconfigid") || !strcmp(k, "mrowner") ||
+				   !strcmp(k, "mrownerconfig")) {
+				if (!json_object_is_type(v, json_type_string)) {
+					ret = fail(c, "Parameter '%s' expects a string", k);
+					goto out;
+				}
+				if (tdx_guest_digest(c, k, json_object_get_string(v)))
+					goto out;
+			} else if (!strcmp(k, "quote-generation-socket")) {
+				struct json_object *t, *p;
+
+				if (!json_object_is_type(v, json_type_object) ||
+				    !json_object_object_get_ex(v, "type", &t) ||
+				    !json_object_is_type(t, json_type_string)) {
+					ret = fail(c, "quote-generation-socket: expects a SocketAddress object");
+					goto out;
+				}
+				if (strcmp(json_object_get_string(t), "unix")) {
+					ret = fail(c, "quote-generation-socket.type=%s: qemu-tdx supports only unix sockets",
+						   json_object_get_string(t));
+					goto out;
+				}
+				if (!json_object_object_get_ex(v, "path", &p) ||
+				    !json_object_is_type(p, json_type_string) ||
+				    !*json_object_get_string(p) ||
+				    copy_str(o->qgs_socket, sizeof(o->qgs_socket), json_object_get_string(p))) {
+					ret = fail(c, "quote-generation-socket.path is missing or invalid");
+					goto out;
+				}
+			} else {
+				ret = fail(c, "Property 'tdx-guest.%s' not found", k);
+				goto out;
+			}
+		}
+	}
+	if (!have_id) {
+		ret = fail(c, "Parameter 'id' is missing");
+		goto out;
+	}
+	o->have_tdx_guest = true;
+	ret = 0;
+out:
+	json_object_put(obj);
+	return ret;
+}
+
 static int opt_object(struct parse_ctx *c)
 {
 	struct vmm_opts *o = c->o;
@@ -287,6 +428,8 @@ static int opt_object(struct parse_ctx *c)
 	const char *type;
 	bool have_id = false;
 
+	if (c->arg[0] == '{')
+		return opt_object_json(c);
 	if (split_kv(c, c->arg, kv, &n))
 		return -1;
 	if (kv[0].has_val && strcmp(kv[0].key, "qom-type"))
@@ -298,7 +441,6 @@ static int opt_object(struct parse_ctx *c)
 		return fail(c, "only one tdx-guest object is supported");
 	for (unsigned int i = 1; i < n; i++) {
 		const char *k = kv[i].key, *v = kv[i].val;
-		char why[160];
 		bool b;
 
 		if (!kv[i].has_val)
@@ -317,16 +459,12 @@ static int opt_object(struct parse_ctx *c)
 
 			if (parse_u64(v, &a))
 				return fail(c, "Parameter 'attributes' expects uint64");
-			if (a & TD_ATTR_DEBUG)
-				return fail(c, "Current QEMU doesn't support attributes.debug[bit 0] for TDX VM");
-			o->attributes = a;
+			if (tdx_guest_attributes(c, a))
+				return -1;
 		} else if (!strcmp(k, "mrconfigid") || !strcmp(k, "mrowner") ||
 			   !strcmp(k, "mrownerconfig")) {
-			uint8_t *dst = !strcmp(k, "mrconfigid") ? o->mrconfigid :
-				       !strcmp(k, "mrowner") ? o->mrowner : o->mrownerconfig;
-
-			if (vmm_base64_digest(v, dst, why, sizeof(why)))
-				return fail(c, "TDX '%s': %s", k, why);
+			if (tdx_guest_digest(c, k, v))
+				return -1;
 		} else if (!strcmp(k, "quote-generation-socket") ||
 			   !strcmp(k, "quote-generation-socket.path")) {
 			if (!*v || copy_str(qgs_path, sizeof(qgs_path), v))

@@ -116,6 +116,32 @@ static void test_values(void **state)
 	assert_false(vmm_opts_is_td(&o));		/* an object alone is not a TD */
 }
 
+/* libvirt's form (reference host-stack.md 5.4): a JSON -object and extra machine properties. */
+static void test_libvirt_command_line(void **state)
+{
+	const char *args[] = { "-machine",
+		"pc-q35-10.1,usb=off,vmport=off,dump-guest-core=off,confidential-guest-support=lsec0,kernel_irqchip=split,hpet=off",
+		"-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"lsec0\",\"mrconfigid\":\"" DIGEST_B64
+		"\",\"mrowner\":\"" DIGEST_B64 "\",\"mrownerconfig\":\"" DIGEST_B64
+		"\",\"quote-generation-socket\":{\"type\":\"unix\",\"path\":\"/var/run/tdx-qgs/qgs.socket\"},"
+		"\"attributes\":268435456}", "-bios", "f", NULL };
+	const char *sept[] = { "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"sept-ve-disable\":false}",
+			       "-bios", "f", NULL };
+	struct vmm_opts o;
+	char err[512];
+
+	(void)state;
+	if (parse(&o, err, args))
+		fail_msg("%s", err);
+	assert_true(vmm_opts_is_td(&o));
+	assert_string_equal(o.tdx_id, "lsec0");
+	assert_int_equal(o.attributes, 0x10000000);
+	assert_string_equal(o.qgs_socket, "/var/run/tdx-qgs/qgs.socket");
+	assert_int_equal(o.mrowner[47], 47);
+	assert_int_equal(parse(&o, err, sept), 0);
+	assert_int_equal(o.attributes, 0);
+}
+
 struct bad {
 	const char *args[12];
 	const char *msg;
@@ -176,6 +202,19 @@ static const struct bad bad_cases[] = {
 	{ { "-m", "64M", NULL }, "qemu-tdx: -bios: a firmware image is required (qemu-tdx has no built-in BIOS)" },
 	{ { "-bios", "", NULL }, "qemu-tdx: -bios : empty file name" },
 	{ { "-bios", "f", "-name", "guest=", NULL }, "qemu-tdx: -name guest=: invalid guest name" },
+	{ { "-bios", "f", "-machine", "q35,usb=on", NULL }, "qemu-tdx: -machine q35,usb=on: usb=on is not supported by qemu-tdx" },
+	{ { "-bios", "f", "-machine", "q35,hpet=maybe", NULL }, "qemu-tdx: -machine q35,hpet=maybe: Parameter 'hpet' expects 'on' or 'off'" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":", NULL }, "qemu-tdx: -object {\"qom-type\":: Invalid JSON syntax" },
+	{ { "-bios", "f", "-object", "{\"id\":\"t\"}", NULL }, "qemu-tdx: -object {\"id\":\"t\"}: Parameter 'qom-type' is missing" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"sev-guest\",\"id\":\"t\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"sev-guest\",\"id\":\"t\"}: invalid object type: sev-guest" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\"}: Parameter 'id' is missing" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":\"1\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":\"1\"}: Parameter 'attributes' expects uint64" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":1}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":1}: Current QEMU doesn't support attributes.debug[bit 0] for TDX VM" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"x\":1}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"x\":1}: Property 'tdx-guest.x' not found" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"4050\"}}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"4050\"}}: quote-generation-socket.type=vsock: qemu-tdx supports only unix sockets" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":\"/x\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":\"/x\"}: quote-generation-socket: expects a SocketAddress object" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"mrowner\":\"AAAA\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"mrowner\":\"AAAA\"}: TDX 'mrowner': sha384 digest was 3 bytes, expected 48 bytes" },
+	{ { "-bios", "f", "-object", "[1,2]", NULL }, "qemu-tdx: -object [1,2]: invalid object type: [1" },
 };
 
 static void test_every_bad_option(void **state)
@@ -227,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_full_td_command_line),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_libvirt_command_line),
 		cmocka_unit_test(test_every_bad_option),
 		cmocka_unit_test(test_sizes_and_base64),
 	};
