@@ -516,36 +516,53 @@ static int opt_m(struct parse_ctx *c)
 
 static int opt_smp(struct parse_ctx *c)
 {
+	static const char *const topo[] = { "sockets", "dies", "clusters", "cores", "threads" };
+	uint64_t cpus = 0, maxcpus = 0, t[5] = { 1, 1, 1, 1, 1 }, product = 1;
+	bool have_topo = false;
 	struct kv kv[KV_MAX];
 	unsigned int n;
-	uint64_t cpus = 0, maxcpus = 0;
 
 	if (split_kv(c, c->arg, kv, &n))
 		return -1;
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t *dst = NULL;
-		const char *v = kv[i].val;
+		const char *v = kv[i].val, *name = kv[i].key;
 
 		if (i == 0 && !kv[i].has_val) {
 			dst = &cpus;
 			v = kv[i].key;
-		} else if (!strcmp(kv[i].key, "cpus") && kv[i].has_val) {
+			name = "cpus";
+		} else if (kv[i].has_val && !strcmp(kv[i].key, "cpus")) {
 			dst = &cpus;
-		} else if (!strcmp(kv[i].key, "maxcpus") && kv[i].has_val) {
+		} else if (kv[i].has_val && !strcmp(kv[i].key, "maxcpus")) {
 			dst = &maxcpus;
 		} else {
-			return fail(c, "Invalid parameter '%s'", kv[i].key);
+			for (unsigned int j = 0; j < 5 && kv[i].has_val; j++)
+				if (!strcmp(kv[i].key, topo[j]))
+					dst = &t[j];
+			if (!dst)
+				return fail(c, "Invalid parameter '%s'", kv[i].key);
+			have_topo = true;
 		}
-		if (parse_u64(v, dst))
-			return fail(c, "Parameter '%s' expects a number", i == 0 && !kv[i].has_val ?
-				    "cpus" : kv[i].key);
+		if (parse_u64(v, dst) || (dst != &cpus && dst != &maxcpus && (*dst == 0 || *dst > 1024)))
+			return fail(c, "Parameter '%s' expects a number", name);
 	}
+	for (unsigned int j = 0; j < 5; j++)
+		product *= t[j];
+	/* QEMU: cpus from the topology when only the topology is given. */
+	if (!cpus && have_topo)
+		cpus = maxcpus ? maxcpus : product;
 	if (cpus == 0 || cpus > VMM_MAX_VCPUS)
 		return fail(c, "Invalid SMP CPUs %llu: must be 1..%u", (unsigned long long)cpus,
 			    VMM_MAX_VCPUS);
 	if (maxcpus && maxcpus != cpus)
 		return fail(c, "maxcpus (%llu) must equal cpus (%llu): qemu-tdx has no CPU hotplug",
 			    (unsigned long long)maxcpus, (unsigned long long)cpus);
+	if (have_topo && product != cpus)
+		return fail(c, "Invalid CPU topology: product of the hierarchy must match maxcpus: "
+			    "sockets (%llu) * dies (%llu) * clusters (%llu) * cores (%llu) * threads (%llu) != maxcpus (%llu)",
+			    (unsigned long long)t[0], (unsigned long long)t[1], (unsigned long long)t[2],
+			    (unsigned long long)t[3], (unsigned long long)t[4], (unsigned long long)cpus);
 	c->o->smp = (unsigned int)cpus;
 	return 0;
 }
@@ -606,7 +623,13 @@ static int opt_name(struct parse_ctx *c)
 			name = kv[i].key;
 		else if (!strcmp(kv[i].key, "guest") && kv[i].has_val)
 			name = kv[i].val;
-		else
+		else if (!strcmp(kv[i].key, "debug-threads") && kv[i].has_val) {
+			bool b;
+
+			/* Thread names are a debugging aid; qemu-tdx's need no switch. */
+			if (parse_bool(kv[i].val, &b))
+				return fail(c, "Parameter 'debug-threads' expects 'on' or 'off'");
+		} else
 			return fail(c, "Invalid parameter '%s'", kv[i].key);
 	}
 	if (!name || !*name || copy_str(c->o->name, sizeof(c->o->name), name))
@@ -623,8 +646,22 @@ static int opt_accel(struct parse_ctx *c)
 
 static int opt_cpu(struct parse_ctx *c)
 {
-	if (strcmp(c->arg, "host") && strcmp(c->arg, "max")) {
-		if (copy_str(c->cpu_model, sizeof(c->cpu_model), c->arg))
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (split_kv(c, c->arg, kv, &n))
+		return -1;
+	for (unsigned int i = 1; i < n; i++) {
+		bool b;
+
+		/* Only what changes nothing for a TD: no CPU feature can be set here. */
+		if (strcmp(kv[i].key, "migratable") || !kv[i].has_val || parse_bool(kv[i].val, &b))
+			return fail(c, "CPU property '%s' is not supported by qemu-tdx", kv[i].key);
+	}
+	if (kv[0].has_val)
+		return fail(c, "expects a CPU model first");
+	if (strcmp(kv[0].key, "host") && strcmp(kv[0].key, "max")) {
+		if (copy_str(c->cpu_model, sizeof(c->cpu_model), kv[0].key))
 			return fail(c, "CPU model name too long");
 		c->saw_cpu_named = true;
 	}
@@ -680,7 +717,7 @@ static const struct opt_row opt_table[] = {
 	{ "cpu", true, opt_cpu },		{ "display", true, opt_display },
 	{ "nographic", false, opt_accepted },	{ "nodefaults", false, opt_accepted },
 	{ "enable-kvm", false, opt_accepted },	{ "no-reboot", false, opt_accepted },
-	{ "verbose", false, opt_verbose },
+	{ "verbose", false, opt_verbose },	{ "no-user-config", false, opt_accepted },
 };
 
 /* Cross-option rules, once everything is read. */

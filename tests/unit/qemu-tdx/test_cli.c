@@ -50,9 +50,9 @@ static void test_full_td_command_line(void **state)
 	(void)state;
 	for (int i = 0; i < 48; i++)
 		digest[i] = (uint8_t)i;
-	/* -name has only guest= here: debug-threads is refused. */
-	assert_int_equal(parse(&o, err, args), -1);
-	assert_string_equal(err, "qemu-tdx: -name guest=td1,debug-threads=on: Invalid parameter 'debug-threads'");
+	/* debug-threads is accepted (and changes nothing); both forms give the same options. */
+	assert_int_equal(parse(&o, err, args), 0);
+	assert_string_equal(o.name, "td1");
 	assert_int_equal(parse(&o, err, fixed), 0);
 	assert_true(vmm_opts_is_td(&o));
 	assert_string_equal(o.cgs_id, "tdx0");
@@ -97,6 +97,9 @@ static void test_values(void **state)
 			     "-object", "tdx-guest,id=t,attributes=0x40000000,sept-ve-disable=on",
 			     "-M", "pc-q35-10.1,confidential-guest-support=t", "-serial", "none",
 			     "-qmp", "unix:/s,server,nowait", "-name", "plain", NULL };
+	const char *a3[] = { "-bios", "f", "-smp", "sockets=2,cores=2,threads=1", "-cpu",
+			     "host,migratable=on", "-no-user-config", NULL };
+	const char *a4[] = { "-bios", "f", "-smp", "4,sockets=1,dies=1,clusters=1,cores=4,threads=1", NULL };
 	const char *a2[] = { "-bios", "f", "-m", "1024", "-object",
 			     "tdx-guest,id=t,quote-generation-socket=/q,sept-ve-disable=no", NULL };
 
@@ -114,6 +117,10 @@ static void test_values(void **state)
 	assert_int_equal(o.attributes, 0);
 	assert_string_equal(o.qgs_socket, "/q");
 	assert_false(vmm_opts_is_td(&o));		/* an object alone is not a TD */
+	assert_int_equal(parse(&o, err, a3), 0);
+	assert_int_equal(o.smp, 4);			/* from the topology */
+	assert_int_equal(parse(&o, err, a4), 0);
+	assert_int_equal(o.smp, 4);
 }
 
 /* libvirt's form (reference host-stack.md 5.4): a JSON -object and extra machine properties. */
@@ -190,7 +197,12 @@ static const struct bad bad_cases[] = {
 	{ { "-bios", "f", "-smp", "65", NULL }, "qemu-tdx: -smp 65: Invalid SMP CPUs 65: must be 1..64" },
 	{ { "-bios", "f", "-smp", "two", NULL }, "qemu-tdx: -smp two: Parameter 'cpus' expects a number" },
 	{ { "-bios", "f", "-smp", "2,maxcpus=4", NULL }, "qemu-tdx: -smp 2,maxcpus=4: maxcpus (4) must equal cpus (2): qemu-tdx has no CPU hotplug" },
-	{ { "-bios", "f", "-smp", "2,sockets=2", NULL }, "qemu-tdx: -smp 2,sockets=2: Invalid parameter 'sockets'" },
+	{ { "-bios", "f", "-smp", "2,sockets=2,cores=2", NULL }, "qemu-tdx: -smp 2,sockets=2,cores=2: Invalid CPU topology: product of the hierarchy must match maxcpus: sockets (2) * dies (1) * clusters (1) * cores (2) * threads (1) != maxcpus (2)" },
+	{ { "-bios", "f", "-smp", "2,sockets=0", NULL }, "qemu-tdx: -smp 2,sockets=0: Parameter 'sockets' expects a number" },
+	{ { "-bios", "f", "-smp", "2,books=2", NULL }, "qemu-tdx: -smp 2,books=2: Invalid parameter 'books'" },
+	{ { "-bios", "f", "-cpu", "host,+avx512f", NULL }, "qemu-tdx: -cpu host,+avx512f: CPU property '+avx512f' is not supported by qemu-tdx" },
+	{ { "-bios", "f", "-cpu", "host,migratable=maybe", NULL }, "qemu-tdx: -cpu host,migratable=maybe: CPU property 'migratable' is not supported by qemu-tdx" },
+	{ { "-bios", "f", "-name", "td,debug-threads=2", NULL }, "qemu-tdx: -name td,debug-threads=2: Parameter 'debug-threads' expects 'on' or 'off'" },
 	{ { "-bios", "f", "-qmp", "tcp:localhost:4444", NULL }, "qemu-tdx: -qmp tcp:localhost:4444: qemu-tdx supports only -qmp unix:PATH,server=on,wait=off" },
 	{ { "-bios", "f", "-qmp", "unix:/s,server=on", NULL }, "qemu-tdx: -qmp unix:/s,server=on: qemu-tdx supports only a listening QMP socket (server=on,wait=off)" },
 	{ { "-bios", "f", "-qmp", "unix:/s,wait=off", NULL }, "qemu-tdx: -qmp unix:/s,wait=off: qemu-tdx supports only a listening QMP socket (server=on,wait=off)" },
