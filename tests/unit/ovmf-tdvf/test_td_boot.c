@@ -9,6 +9,9 @@
  *    BFV in 256-byte chunks; reference tdx-abi.md 7); RTMR1 and RTMR2
  *    equal the measure convention's values computed here from the payload
  *    file and the command line;
+ *  - 4 vCPUs and 2 GiB: the RAM above the accept limit handed over
+ *    unaccepted, the last AP woken;
+ *  - the plain-VM mode of the same image: SUCCESS without the TD steps;
  *  - payload-fatal: a non-zero exit and the payload's message on stderr;
  *  - a payload that is not ELF: the firmware's refusal, non-zero exit.
  *
@@ -178,6 +181,47 @@ static void test_demo_td(void **state)
 	free(payload);
 }
 
+/* 4 vCPUs, 2 GiB: all RAM above the 32 MiB accept limit is handed over unaccepted. */
+static void test_demo_td_4cpu_2g(void **state)
+{
+	static struct qt_result r;
+	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0,kernel-irqchip=split",
+			       "-object", "tdx-guest,id=tdx0", "-bios", TDVF_IMAGE_PATH,
+			       "-kernel", TDVF_PAYLOAD_DEMO_PATH, "-append", "accept=0",
+			       "-m", "2G", "-smp", "4", "-nographic", "-serial", "stdio", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	qt_run(&r, args, NULL);
+	qt_expect_line(&r, "tdx-emu payload: SUCCESS");
+	assert_int_equal(r.status, 0);
+	qt_expect_line(&r, "ovmf-tdvf: GPAW 48, shared bit 0x800000000000, attributes 0x10000000, 4 vCPUs");
+	qt_expect_line(&r, "  memory 0x0002000000-0x007fffffff unaccepted");
+	qt_expect_line(&r, "payload: woke APIC ID 3 through the MP wakeup mailbox at 0x80c000");
+	qt_expect_line(&r, "payload: accepted 0 MiB the firmware left unaccepted (2016 MiB left by accept=)");
+}
+
+/* The same image and payload as a plain KVM VM: no TD steps, virtio still round-trips. */
+static void test_demo_plain_vm(void **state)
+{
+	static struct qt_result r;
+	const char *args[] = { "-machine", "q35", "-bios", TDVF_IMAGE_PATH,
+			       "-kernel", TDVF_PAYLOAD_DEMO_PATH,
+			       "-m", "128M", "-smp", "2", "-nographic", "-serial", "stdio", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	qt_run(&r, args, NULL);
+	qt_expect_line(&r, "tdx-emu payload: SUCCESS");
+	assert_int_equal(r.status, 0);
+	qt_expect_line(&r, "ovmf-tdvf: starting in plain-VM mode");
+	qt_expect_line(&r, "payload: started in plain-VM mode, boot info at 0x80f000");
+	qt_expect_line(&r, "payload: virtio-console round trip of 55 bytes through shared memory OK");
+	assert_null(strstr(r.out, "TDREPORT"));
+	qt_expect_line(&r, "ovmf-tdvf: memory: 127 MiB accepted, 0 MiB unaccepted, 1024 KiB firmware");
+	assert_null(strstr(r.out, " unaccepted\n"));	/* no UNACCEPTED memory-map entry */
+}
+
 static void test_fatal_payload_td(void **state)
 {
 	static struct qt_result r;
@@ -225,6 +269,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demo_td),
+		cmocka_unit_test(test_demo_td_4cpu_2g),
+		cmocka_unit_test(test_demo_plain_vm),
 		cmocka_unit_test(test_fatal_payload_td),
 		cmocka_unit_test(test_bad_payload_td),
 	};
