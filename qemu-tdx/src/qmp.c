@@ -93,10 +93,37 @@ static int parse_option(char *opt, bool *server, bool *wait, char *err, size_t n
 	return fail(err, n, -EINVAL, "Invalid parameter '%s'", opt);
 }
 
+/*
+ * Split off the next comma-separated field in place; as in QEMU's option
+ * syntax, ",," stands for a literal comma.
+ */
+static char *next_field(char **cur)
+{
+	char *start = *cur, *r = start, *w = start;
+
+	if (!start)
+		return NULL;
+	while (*r) {
+		if (*r == ',' && r[1] == ',') {
+			*w++ = ',';
+			r += 2;
+		} else if (*r == ',') {
+			*w = '\0';
+			*cur = r + 1;
+			return start;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	*cur = NULL;
+	return start;
+}
+
 int qmp_parse_spec(const char *spec, struct qmp_spec *out, char *err, size_t n)
 {
 	bool server = false, wait = true;
-	char buf[512], *path, *opt, *save = NULL;
+	char buf[512], *cur, *path, *opt;
 	const char *colon;
 	size_t plen;
 	int rc;
@@ -114,18 +141,16 @@ int qmp_parse_spec(const char *spec, struct qmp_spec *out, char *err, size_t n)
 			    (int)(colon - spec), spec);
 	if (strlen(colon + 1) >= sizeof(buf))
 		return fail(err, n, -EINVAL, "-qmp argument is too long");
-	strcpy(buf, colon + 1);
-	path = buf;
-	opt = strchr(buf, ',');
-	if (opt)
-		*opt++ = '\0';
+	memcpy(buf, colon + 1, strlen(colon + 1) + 1);
+	cur = buf;
+	path = next_field(&cur);
 	plen = strlen(path);
 	if (plen == 0)
 		return fail(err, n, -EINVAL, "unix: needs a socket path");
 	if (plen >= sizeof(out->path))
 		return fail(err, n, -EINVAL, "UNIX socket path '%s' is too long", path);
-	for (char *o = opt ? strtok_r(opt, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
-		rc = parse_option(o, &server, &wait, err, n);
+	while ((opt = next_field(&cur))) {
+		rc = parse_option(opt, &server, &wait, err, n);
 		if (rc)
 			return rc;
 	}
@@ -246,13 +271,12 @@ static void handle_message(struct qmp_server *s, struct qmp_client *c, struct js
 	bool quit = false;
 
 	client_send(c, qmp_dispatch(&s->ops, &c->sess, req, &quit));
-	if (!quit)
-		return;
-	/* QEMU replies, then announces SHUTDOWN to every negotiated client. */
-	for (int i = 0; i < QMP_MAX_CLIENTS; i++)
-		if (s->clients[i].fd >= 0 && s->clients[i].sess.negotiated)
-			client_send(&s->clients[i], qmp_shutdown_event(false, "host-qmp-quit"));
-	s->ops.quit(s->ops.opaque);
+	/*
+	 * Reply first, as QEMU does.  The SHUTDOWN event is the VMM's to post
+	 * from quit(), as for every other way the VM stops, so it comes once.
+	 */
+	if (quit)
+		s->ops.quit(s->ops.opaque);
 }
 
 static size_t skip_space(const char *buf, size_t i, size_t len)

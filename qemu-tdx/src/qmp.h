@@ -10,7 +10,9 @@
  * disconnected, and neither stops the server.
  *
  * The qmp_ops callbacks run on the server thread.  quit() must only ask
- * the VMM to stop (qmp_server_stop() from inside it would wait for itself).
+ * the VMM to stop (qmp_server_stop() from inside it would wait for itself),
+ * and qmp_server_stop() must not be called while holding a lock that a
+ * callback takes.
  */
 #ifndef TDX_QEMU_TDX_QMP_H
 #define TDX_QEMU_TDX_QMP_H
@@ -39,6 +41,10 @@ struct qmp_ops {
 	int (*query_status)(void *opaque, bool *running, const char **status);
 	/* 0, or -ENODEV when the VM is not a TD. */
 	int (*query_tdx)(void *opaque, struct qmp_tdx_info *out);
+	/*
+	 * Called after the reply to "quit" is sent.  The VMM stops the VM and
+	 * posts SHUTDOWN (qmp_server_event_shutdown(s, false, "host-qmp-quit")).
+	 */
 	void (*quit)(void *opaque);
 };
 

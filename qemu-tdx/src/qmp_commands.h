@@ -38,7 +38,7 @@ struct json_object *qmp_error(const char *cls, const char *fmt, ...)
 struct json_object *qmp_dispatch(const struct qmp_ops *ops, struct qmp_session *sess,
 				 struct json_object *req, bool *quit);
 
-/** qmp_shutdown_event() - a SHUTDOWN event, as QEMU sends on quit or guest shutdown. */
+/** qmp_shutdown_event() - a SHUTDOWN event, as QEMU sends when the VM stops. */
 struct json_object *qmp_shutdown_event(bool guest, const char *reason);
 
 /** qmp_guest_panicked_event() - GUEST_PANICKED with GuestPanicInformation type tdx. */

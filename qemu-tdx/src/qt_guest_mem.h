@@ -14,6 +14,13 @@
  *   guest wrote, shared bit included (the VMM strips it).  The pointer is
  *   valid until the guest converts the range back; devices ask again at
  *   every access instead of keeping it.
+ *
+ * Devices call @shared_ptr from vCPU threads and from host threads (console
+ * input), under their own lock, and copy through the pointer right after.
+ * A conversion to private on another vCPU can land in between, so the VMM
+ * should drop shared backing without unmapping it (MADV_DONTNEED or a hole
+ * punched in the backing file): a late copy then reads zeros or writes to a
+ * discarded page instead of faulting.  @shared_ptr must be thread-safe.
  */
 struct qt_guest_mem {
 	void *opaque;

@@ -14,6 +14,8 @@
  *	6: WRMSR 0x277 with the value read (PAT: passed through)
  *	7: RDMSR 0x481 (VMX_PINBASED_CTLS: #VE, reason 31)
  *	8: WRMSR 0x1A0 (MISC_ENABLE write: #VE, reason 32)
+ *	9: UD2, then PXOR with CR4.OSFXSR clear: two #UDs (counted in the #GP
+ *	   slot's neighbour: the fourth value is the #UD count)
  *	DONE
  */
 #include "guest.h"
@@ -24,6 +26,7 @@
 #define VE_REASON	(IMAGE_DATA_GPA + 8)	/* u32 */
 #define VE_LENGTH	(IMAGE_DATA_GPA + 12)	/* u32 */
 #define X86_VECTOR_GP	13
+#define UD_COUNT	(IMAGE_DATA_GPA + 16)	/* u32 */
 
 .macro STEP n:req
 	movl	VE_COUNT, %eax
@@ -72,7 +75,27 @@ guest_main:
 	xorl	%edx, %edx
 	wrmsr
 	STEP	8
+	movl	$0, UD_COUNT
+	SET_IDT_GATE X86_VECTOR_UD, ud_handler
+	ud2
+	movq	%cr4, %rax
+	andq	$~0x200, %rax		/* CR4.OSFXSR off: SSE is undefined */
+	movq	%rax, %cr4
+	.byte	0x66, 0x0f, 0xef, 0xc0	/* pxor %xmm0, %xmm0 (4 bytes) */
+	movl	VE_COUNT, %eax
+	movl	GP_COUNT, %ebx
+	movl	UD_COUNT, %edi
+	REPORT	9, %rax, %rbx, $0, %rdi
 	DONE
+
+/* #UD: no error code.  UD2 is 2 bytes, the PXOR 4. */
+ud_handler:
+	incl	UD_COUNT
+	cmpl	$1, UD_COUNT
+	je	1f
+	addq	$2, (%rsp)
+1:	addq	$2, (%rsp)
+	iretq
 
 /* #VE: no error code.  Keeps the registers the interrupted code uses. */
 ve_handler:

@@ -37,7 +37,7 @@ static char *make_kernel(size_t size, uint32_t *sum)
 	uint8_t *buf = malloc(size);
 	uint32_t x = 0x12345678;
 
-	strcpy(path, "/tmp/test_qemu_tdx_kernel_XXXXXX");
+	qt_template(path, sizeof(path), "/tmp/test_qemu_tdx_kernel_");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_non_null(buf);
@@ -120,6 +120,27 @@ static void test_plain_vm(void **state)
 	qt_expect_line(r, "mini-tdvf: kernel size=0x0 sum=0x0");
 	qt_expect_line(r, "mini-tdvf: cmdline=");
 	qt_expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
+/*
+ * ovmf-tdvf and its demo payload as a plain VM: the payload's
+ * virtio-console round trip goes through qemu-tdx's device at 0xFEB00000.
+ */
+static void test_plain_vm_ovmf_tdvf_virtio(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	const char *args[] = { "-machine", "q35", "-bios", QEMU_TDX_BUILD_DIR "/ovmf-tdvf/tdvf.fd",
+			       "-kernel", QEMU_TDX_BUILD_DIR "/ovmf-tdvf/payload-demo.elf", "-m", "128M",
+			       "-nographic", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	qt_expect_line(r, "payload: virtio-console round trip of 55 bytes through shared memory OK");
+	qt_expect_line(r, "tdx-emu payload: SUCCESS");
 	assert_int_equal(r->status, 0);
 	free(r);
 }
@@ -241,8 +262,9 @@ static void test_bad_command_lines(void **state)
 static void test_truncated_firmware(void **state)
 {
 	struct qt_result *r = malloc(sizeof(*r));
-	char path[] = "/tmp/test_qemu_tdx_fw_XXXXXX";
-	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY), out = mkstemp(path);
+	char path[64];
+	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY),
+	    out = mkstemp(qt_template(path, sizeof(path), "/tmp/test_qemu_tdx_fw_"));
 	uint8_t buf[0x10000];
 	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
 			       "tdx-guest,id=tdx0", "-bios", path, NULL };
@@ -270,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_td_4vcpu_2g),
 		cmocka_unit_test(test_td_3g_highmem),
 		cmocka_unit_test(test_plain_vm),
+		cmocka_unit_test(test_plain_vm_ovmf_tdvf_virtio),
 		cmocka_unit_test(test_td_fatal_error),
 		cmocka_unit_test(test_td_dma_refused),
 		cmocka_unit_test(test_td_bad_tdvmcalls),

@@ -151,6 +151,16 @@ static void test_ve_io_hlt_pending(void **state)
 	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_READ, (1ULL << 47) | 0x1000, 0);
 	expect_report(t, 0, 5, r);
 	assert_int_equal(r[1], 5);
+	/*
+	 * Writes there, which KVM completes before exiting: the guest's
+	 * handler checks that the #VE's RIP is the store itself.
+	 */
+	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_WRITE, (1ULL << 47) | 0x1000, 0);
+	expect_report(t, 0, 6, r);
+	assert_int_equal(r[1], 6);
+	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_WRITE, (1ULL << 47) | 0x1018, 0);
+	expect_report(t, 0, 7, r);
+	assert_int_equal(r[1], 7);
 	expect_report(t, 0, STEP_DONE, NULL);
 }
 
@@ -323,12 +333,16 @@ static void test_smp_concurrent_tdcalls(void **state)
 		expect_report(t, i, STEP_DONE, NULL);
 }
 
-/* The module's MSR table: pass-through, #VE with its exit reason, or #GP. */
+/*
+ * The module's MSR table: pass-through, #VE with its exit reason, or #GP.
+ * Then undefined instructions: the guest gets #UD, also where this host's
+ * KVM reports them as emulation failures.
+ */
 static void test_msr_ve_and_gp(void **state)
 {
 	struct tdrun *t = *state = td_start(GUEST_IMAGE_MSR, 1, TD_ATTR_SEPT_VE_DISABLE);
 	/* #VE count, #GP count, last #VE reason, its length */
-	static const uint64_t expect[8][4] = {
+	static const uint64_t expect[9][4] = {
 		{ 0, 0, 0, 0 },					/* RDMSR TSC */
 		{ 1, 0, EXIT_REASON_MSR_WRITE, 2 },		/* WRMSR TSC */
 		{ 1, 1, EXIT_REASON_MSR_WRITE, 2 },		/* SGXLEPUBKEYHASH0 */
@@ -337,10 +351,11 @@ static void test_msr_ve_and_gp(void **state)
 		{ 2, 2, EXIT_REASON_MSR_READ, 2 },		/* PAT */
 		{ 3, 2, EXIT_REASON_MSR_READ, 2 },		/* VMX_PINBASED_CTLS */
 		{ 4, 2, EXIT_REASON_MSR_WRITE, 2 },		/* MISC_ENABLE write */
+		{ 4, 2, 0, 2 },					/* UD2, PXOR: two #UDs */
 	};
 	uint64_t out[4];
 
-	for (unsigned int i = 0; i < 8; i++) {
+	for (unsigned int i = 0; i < 9; i++) {
 		expect_report(t, 0, i + 1, out);
 		for (unsigned int j = 0; j < 4; j++)
 			if (out[j] != expect[i][j])

@@ -651,6 +651,26 @@ static void remove_tree(const char *dir)
 	rmdir(dir);
 }
 
+/* The state directory and its parents, mode 0700 where created. */
+static int make_dirs(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, len + 1);
+	for (char *c = buf + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
+}
+
 int pki_load_or_create(const char *state_dir, const uint8_t cpusvn[16],
 		       struct qgs_pki **out, struct emu_error *err)
 {
@@ -668,8 +688,9 @@ int pki_load_or_create(const char *state_dir, const uint8_t cpusvn[16],
 		free(p);
 		return emu_error_set(err, -ENAMETOOLONG, "%s: path too long", state_dir);
 	}
-	if (mkdir(state_dir, 0700) && errno != EEXIST) {
-		ret = emu_error_set(err, -errno, "%s: %s", state_dir, strerror(errno));
+	ret = make_dirs(state_dir);
+	if (ret) {
+		emu_error_set(err, ret, "%s: cannot create: %s", state_dir, strerror(-ret));
 		free(p);
 		return ret;
 	}

@@ -343,7 +343,7 @@ static void *gpa_hva(struct td_vm *vm, uint64_t gpa)
  * process_vm_readv() turns an unmapped (PROT_NONE) page into an error
  * instead of a fault.
  */
-static int read_gva(struct td_vcpu *v, uint64_t gva, void *buf, size_t len)
+int td_vcpu_read_gva(struct td_vcpu *v, uint64_t gva, void *buf, size_t len)
 {
 	uint8_t *out = buf;
 
@@ -379,7 +379,7 @@ static uint32_t io_insn_len_before(struct td_vcpu *v, uint64_t rip, const struct
 	uint8_t op_imm = e->io.in ? 0xE4 : 0xE6, op_dx = e->io.in ? 0xEC : 0xEE;
 	uint32_t len;
 
-	if (rip < 3 || read_gva(v, rip - 3, b, sizeof(b)))
+	if (rip < 3 || td_vcpu_read_gva(v, rip - 3, b, sizeof(b)))
 		return 0;
 	if (e->io.port < 256 && (b[1] & ~1) == op_imm && b[2] == e->io.port)
 		len = 2;
@@ -412,6 +412,10 @@ static int rewind_insn(struct td_vcpu *v, struct td_vcpu_exit *e)
 		/* KVM stepped over the I/O instruction before exiting: find its start. */
 		e->insn_len = io_insn_len_before(v, at_exit.rip, e);
 		at_exit.rip -= e->insn_len;
+	} else if (after == at_exit.rip && e->reason == TD_VCPU_EXIT_MMIO && e->mmio.write) {
+		/* An MMIO write is done before the exit: step back onto the store. */
+		e->insn_len = td_vcpu_store_insn_len(v, at_exit.rip, e->mmio.gpa, e->mmio.len);
+		at_exit.rip -= e->insn_len;
 	} else {
 		e->insn_len = 0;	/* not known: VE_INFO says 0 */
 	}
@@ -436,6 +440,22 @@ static bool is_tdcall(const struct kvm_run *run)
 	       !memcmp(run->emulation_failure.insn_bytes, tdcall_bytes, 4);
 }
 
+/*
+ * An emulation failure with the instruction's bytes: this host's KVM
+ * intercepts #UD and, failing to emulate the instruction, exits instead of
+ * reflecting the #UD (MACHINE.md), as it does for TDCALL.  The guest gets
+ * the #UD the CPU would raise.  (KVM also fails this way on an MMIO access
+ * by an instruction it cannot emulate; in a TD that would be #VE or an EPT
+ * violation, and the guest could not emulate such an access either.)  An
+ * instruction KVM could not fetch stays an error.
+ */
+static bool is_undefined_insn(const struct kvm_run *run)
+{
+	return run->emulation_failure.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	       (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	       run->emulation_failure.insn_size > 0;
+}
+
 static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 {
 	struct kvm_run *run = v->run;
@@ -452,6 +472,11 @@ static int decode(struct td_vcpu *v, struct td_vcpu_exit *e)
 		if (is_tdcall(run)) {
 			e->reason = TD_VCPU_EXIT_TDCALL;
 			return 0;
+		}
+		if (is_undefined_insn(run)) {
+			/* What the CPU does with it in a TD: #UD, for the guest to handle. */
+			e->reason = TD_VCPU_EXIT_NONE;
+			return td_vcpu_inject(v, TD_VCPU_VECTOR_UD, false, 0);
 		}
 		e->reason = TD_VCPU_EXIT_ERROR;
 		e->error.kvm_reason = run->exit_reason;
@@ -579,7 +604,7 @@ static int halt_check(struct td_vcpu *v, struct td_vcpu_exit *e)
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) || ioctl(v->fd, KVM_GET_REGS, &k))
 		return -errno;
 	/* KVM has stepped over the 1-byte HLT: step back onto it. */
-	if (k.rip == 0 || read_gva(v, k.rip - 1, &op, 1) || op != X86_OPCODE_HLT)
+	if (k.rip == 0 || td_vcpu_read_gva(v, k.rip - 1, &op, 1) || op != X86_OPCODE_HLT)
 		return 0;
 	k.rip -= 1;
 	e->reason = TD_VCPU_EXIT_HLT;

@@ -1,9 +1,9 @@
 #!/bin/sh
 # tdxctl pki export / report decode / quote decode / quote verify from the
 # command line: exit codes and the "quote verify: <what>: <why>" messages.
-# Usage: attest_cli_test.sh TDXCTL MAKE_QUOTE WORKDIR
+# Usage: attest_cli_test.sh TDXCTL MAKE_QUOTE WORKDIR TDX_QGS
 set -u
-TDXCTL=$1 MAKE=$2 W=$3
+TDXCTL=$1 MAKE=$2 W=$3 QGS=$4
 rm -rf "$W" && mkdir -p "$W" || exit 1
 fails=0
 check() { # name expected-status command...
@@ -24,6 +24,7 @@ for f in root-ca.pem root-ca-crl.der pck-crl.der tcb-info.json qe-identity.json 
 	 tcb-signing-chain.pem pck-crl-issuer-chain.pem; do
 	[ -s "$W/coll/$f" ] || { echo "FAIL export: $f missing"; fails=$((fails+1)); }
 done
+check export-nested 0 "$TDXCTL" pki export --state-dir "$W/nested/a/state" --out "$W/coll-nested"
 check export-usage 2 "$TDXCTL" pki export --state-dir "$W/state"
 check make 0 "$MAKE" "$W/state" "$W/report.bin" "$W/quote.bin"
 
@@ -59,6 +60,17 @@ check export2 0 "$TDXCTL" pki export --state-dir "$W/state2" --out "$W/coll2"
 check verify-other-root 1 "$TDXCTL" quote verify "$W/quote.bin" --root-ca "$W/coll2/root-ca.pem" \
 	--collateral "$W/coll"
 expect verify-other-root "$W/err" "quote verify: PCK chain root: "
+
+# tdx-qgs refuses bad options before touching anything.
+check qgs-timeout 2 "$QGS" --timeout 0 --state-dir "$W/qgs-state" --socket "$W/q.sock"
+expect qgs-timeout "$W/err" "--timeout 0: expected 1..3600"
+check qgs-clients 2 "$QGS" --max-clients x --state-dir "$W/qgs-state" --socket "$W/q.sock"
+check qgs-extra 2 "$QGS" extra --state-dir "$W/qgs-state"
+check qgs-long-socket 1 "$QGS" --state-dir "$W/state" --socket "$W/$(printf '%0200d' 0)"
+expect qgs-long-socket "$W/err" "path too long"
+[ -e "$W/qgs-state" ] && { echo "FAIL: tdx-qgs created its state dir on a usage error"; fails=$((fails+1)); }
+check qgs-help 0 "$QGS" --help
+expect qgs-help "$W/out" "quote-generation-socket"
 
 [ "$fails" -eq 0 ] && echo "all passed"
 exit "$fails"

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -110,6 +112,46 @@ static void test_config_state_dir(void **s)
 	assert_false(cfg.root_secret_set);
 }
 
+/* Processes racing to create the same state directory end up with one secret. */
+static void test_concurrent_creators_agree(void **s)
+{
+	enum { N = 6 };
+	uint8_t secrets[N][32], mine[32];
+	struct emu_error err = { 0 };
+	int fds[N][2];
+	char dir[600];
+
+	(void)s;
+	at_path(dir, sizeof(dir), "race/state");
+	for (int i = 0; i < N; i++) {
+		pid_t pid;
+
+		assert_int_equal(pipe(fds[i]), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			uint8_t out[32];
+
+			if (platform_state_load_or_create(dir, out, NULL) ||
+			    write(fds[i][1], out, 32) != 32)
+				_exit(1);
+			_exit(0);
+		}
+		close(fds[i][1]);
+	}
+	for (int i = 0; i < N; i++) {
+		int status;
+
+		assert_int_equal(read(fds[i][0], secrets[i], 32), 32);
+		close(fds[i][0]);
+		wait(&status);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(platform_state_load_or_create(dir, mine, &err), 0);
+	for (int i = 0; i < N; i++)
+		assert_memory_equal(secrets[i], mine, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_bad_secret_file_refused),
 		cmocka_unit_test(test_default_dir_from_env),
 		cmocka_unit_test(test_config_state_dir),
+		cmocka_unit_test(test_concurrent_creators_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -17,6 +19,7 @@
 
 #include "attest_test_util.h"
 #include "qe.h"
+#include "qgs_msg.h"
 
 static struct qe *qe;
 static char state[600];
@@ -166,6 +169,91 @@ static void test_qe_reopen_same_keys(void **s)
 	qe_close(again);
 }
 
+/* Processes racing to create a platform's PKI end up with one root CA. */
+static void test_concurrent_pki_creators_agree(void **s)
+{
+	enum { N = 3 };
+	static const uint8_t cpusvn[16] = { 1 };
+	struct emu_error err = { 0 };
+	struct qgs_pki *pki;
+	char dir[600];
+	int fds[N][2];
+
+	(void)s;
+	at_path(dir, sizeof(dir), "pki-race");
+	for (int i = 0; i < N; i++) {
+		pid_t pid;
+
+		assert_int_equal(pipe(fds[i]), 0);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct qgs_pki *p;
+			size_t n;
+
+			if (pki_load_or_create(dir, cpusvn, &p, NULL))
+				_exit(1);
+			n = strlen(p->pck_chain_pem);
+			if (write(fds[i][1], p->pck_chain_pem, n) != (ssize_t)n)
+				_exit(1);
+			_exit(0);
+		}
+		close(fds[i][1]);
+	}
+	assert_int_equal(pki_load_or_create(dir, cpusvn, &pki, &err), 0);
+	for (int i = 0; i < N; i++) {
+		char *got = calloc(1, pki->pck_chain_len + 16);
+		size_t n = 0;
+		ssize_t r;
+		int status;
+
+		assert_non_null(got);
+		while ((r = read(fds[i][0], got + n, pki->pck_chain_len + 15 - n)) > 0)
+			n += (size_t)r;
+		close(fds[i][0]);
+		wait(&status);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_string_equal(got, pki->pck_chain_pem);
+		free(got);
+	}
+	pki_free(pki);
+}
+
+/* Random messages, and a valid header over random bytes: always an error reply. */
+static void test_random_messages(void **s)
+{
+	uint8_t msg[2048], *resp;
+	size_t resp_len;
+	char why[400];
+	unsigned int seed = 12345;
+
+	(void)s;
+	for (int i = 0; i < 3000; i++) {
+		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(msg));
+		struct qgs_get_quote_req *req = (void *)msg;
+		uint32_t code;
+
+		for (size_t j = 0; j < len; j++)
+			msg[j] = (uint8_t)rand_r(&seed);
+		if (i % 2 && len >= sizeof(*req)) {
+			req->header.major_version = 1;
+			req->header.type = QGS_MSG_GET_QUOTE_REQ;
+			req->header.size = (uint32_t)len;
+			req->header.error_code = 0;
+			if (i % 4 == 1 && len >= sizeof(*req) + 1024) {
+				req->report_size = 1024;
+				req->id_list_size = (uint32_t)(len - sizeof(*req) - 1024);
+			}
+		}
+		code = qgs_handle_msg(qe, msg, len, &resp, &resp_len, why, sizeof(why));
+		assert_int_not_equal(code, QGS_MSG_SUCCESS);
+		assert_non_null(resp);
+		assert_int_equal(resp_len, sizeof(struct qgs_get_quote_resp));
+		assert_int_equal(((struct qgs_msg_header *)resp)->error_code, code);
+		free(resp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +262,8 @@ int main(void)
 		cmocka_unit_test(test_report_of_other_platform_refused),
 		cmocka_unit_test(test_quote_body_is_the_report),
 		cmocka_unit_test(test_qe_reopen_same_keys),
+		cmocka_unit_test(test_random_messages),
+		cmocka_unit_test(test_concurrent_pki_creators_agree),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

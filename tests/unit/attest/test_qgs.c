@@ -52,7 +52,7 @@ static int setup(void **s)
 	qgs_pid = fork();
 	if (qgs_pid == 0) {
 		execl(TDX_QGS_BIN, "tdx-qgs", "--socket", sock_path, "--state-dir", state,
-		      "--timeout", "1", "--max-clients", "8", (char *)NULL);
+		      "--timeout", "2", "--max-clients", "8", (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 200; i++) {
@@ -120,10 +120,13 @@ static long exchange(uint32_t frame_len, const void *msg, size_t len, uint8_t **
 	int fd = connect_to(sock_path);
 
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, be, 4), 4);
-	if (len)
-		assert_int_equal(write(fd, msg, len), (ssize_t)len);
+	/* The service may answer and close before all is sent: a failed write is no failure. */
+	if (write(fd, be, 4) == 4 && len && write(fd, msg, len) < 0)
+		len = 0;
 	if (read_within(fd, rbe, 4, 5000) != 4) {
+		if (getenv("ATTEST_QGS_DEBUG"))
+			fprintf(stderr, "exchange(frame %u, %zu bytes): no reply: %s\n", frame_len, len,
+				strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -247,13 +250,17 @@ static void test_slow_and_many_clients(void **s)
 	char c;
 
 	(void)s;
-	/* A client that connects and sends nothing is closed after --timeout 1. */
+	/*
+	 * A client that connects and sends nothing is closed after --timeout 2
+	 * (2 s, not 1: on a loaded machine a test process can stall for a
+	 * second between connect and write, and would be "slow" itself).
+	 */
 	fds[0] = connect_to(sock_path);
 	assert_true(fds[0] >= 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(read_within(fds[0], &c, 1, 5000), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	assert_true(t1.tv_sec - t0.tv_sec <= 3);
+	assert_true(t1.tv_sec - t0.tv_sec >= 1 && t1.tv_sec - t0.tv_sec <= 4);
 	close(fds[0]);
 	/* More idle clients than --max-clients 8: the extra ones are closed at once. */
 	for (int i = 0; i < 16; i++)
@@ -262,7 +269,7 @@ static void test_slow_and_many_clients(void **s)
 	for (int i = 0; i < 16; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	usleep(1500000);	/* the idle ones time out */
+	usleep(2500000);	/* the idle ones time out */
 	service_alive();
 	assert_int_equal(exchange((uint32_t)len, req, len, NULL), 0);
 	free(req);

@@ -354,6 +354,77 @@ static void test_policy(void **s)
 	assert_non_null(strstr(err.msg, "REPORTDATA"));
 }
 
+/* A QE report changed and signed again with the PCK key: the QE identity checks. */
+static void qe_report_case(void (*change)(struct sgx_report_body *), const char *want)
+{
+	uint8_t *q = malloc(quote_len);
+	struct tdx_quote_v4 *v = (struct tdx_quote_v4 *)q;
+	struct emu_error err;
+
+	assert_non_null(q);
+	memcpy(q, quote, quote_len);
+	change(&v->sig.qe_report);
+	assert_int_equal(pki_ecdsa_sign(qe_pki(qe)->pck_key, &v->sig.qe_report,
+					sizeof(v->sig.qe_report), v->sig.qe_report_signature), 0);
+	assert_int_not_equal(verify(q, quote_len, NULL, &err), 0);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s', expected '%s'", err.msg, want);
+	free(q);
+}
+
+static void qe_debug(struct sgx_report_body *r) { r->attributes[0] |= 2; }
+static void qe_miscselect(struct sgx_report_body *r) { r->miscselect = 1; }
+static void qe_mrsigner(struct sgx_report_body *r) { r->mr_signer[31] ^= 1; }
+static void qe_prodid(struct sgx_report_body *r) { r->isv_prod_id = 1; }
+static void qe_old_svn(struct sgx_report_body *r) { r->isv_svn = 3; }
+static void qe_binding(struct sgx_report_body *r) { r->report_data[40] = 1; }
+
+static void test_qe_identity(void **s)
+{
+	(void)s;
+	qe_report_case(qe_debug, "QE identity: ATTRIBUTES");
+	qe_report_case(qe_miscselect, "QE identity: MISCSELECT");
+	qe_report_case(qe_mrsigner, "QE identity: MRSIGNER");
+	qe_report_case(qe_prodid, "QE identity: ISVPRODID");
+	qe_report_case(qe_old_svn, "QE TCB status: OutOfDate");
+	qe_report_case(qe_binding, "QE report data: bytes 32..63");
+}
+
+/* TDX module fields of the body, in quotes the QE signs: checked against TCB info. */
+static void test_tdx_module(void **s)
+{
+	struct tdreport_struct rep = report;
+	struct emu_error err;
+	uint8_t *q;
+	size_t len;
+
+	(void)s;
+	rep.tee_tcb_info.tee_tcb_svn[1] = 0x20;		/* a major version with no identity */
+	q = quote_of(&rep, &len);
+	assert_int_not_equal(verify(q, len, NULL, &err), 0);
+	assert_non_null(strstr(err.msg, "no tdxModuleIdentities entry TDX_20"));
+	free(q);
+	rep = report;
+	rep.tee_tcb_info.mrsignerseam[0] = 1;
+	q = quote_of(&rep, &len);
+	assert_int_not_equal(verify(q, len, NULL, &err), 0);
+	assert_non_null(strstr(err.msg, "MRSIGNERSEAM"));
+	free(q);
+	rep = report;
+	rep.tee_tcb_info.attributes = 1;
+	q = quote_of(&rep, &len);
+	assert_int_not_equal(verify(q, len, NULL, &err), 0);
+	assert_non_null(strstr(err.msg, "SEAMATTRIBUTES"));
+	free(q);
+	/* Without a major version, the TDX components of the level apply to all 16 bytes. */
+	rep = report;
+	rep.tee_tcb_info.tee_tcb_svn[1] = 0;
+	rep.tee_tcb_info.tee_tcb_svn[0] = 0;
+	q = quote_of(&rep, &len);
+	assert_int_equal(verify(q, len, NULL, &err), 0);
+	free(q);
+}
+
 static void test_decode(void **s)
 {
 	struct emu_error err = { 0 };
@@ -399,6 +470,8 @@ int main(void)
 		cmocka_unit_test(test_collateral_expiry),
 		cmocka_unit_test(test_out_of_date_tcb),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_qe_identity),
+		cmocka_unit_test(test_tdx_module),
 		cmocka_unit_test(test_decode),
 	};
 

@@ -26,6 +26,7 @@
 #include "qmp.h"
 
 struct fake_vmm {
+	struct qmp_server *server;
 	bool is_td;
 	int query_status_rc;
 	int quits;
@@ -63,11 +64,13 @@ static int fake_query_tdx(void *opaque, struct qmp_tdx_info *out)
 	return 0;
 }
 
+/* As the VMM does: stop, and announce it. */
 static void fake_quit(void *opaque)
 {
 	struct fake_vmm *v = opaque;
 
 	__atomic_add_fetch(&v->quits, 1, __ATOMIC_SEQ_CST);
+	assert_int_equal(qmp_server_event_shutdown(v->server, false, "host-qmp-quit"), 0);
 }
 
 static int setup_common(void **state, bool start)
@@ -91,6 +94,7 @@ static int setup_common(void **state, bool start)
 	};
 	if (start && qmp_server_start(f.spec, &f.ops, &f.s, err, sizeof(err)))
 		fail_msg("qmp_server_start: %s", err);
+	f.vmm.server = f.s;
 	*state = &f;
 	return 0;
 }
@@ -256,7 +260,15 @@ static void test_parse_spec(void **state)
 	assert_string_equal(s.path, "rel.sock");
 	assert_true(s.wait);
 
+	/* ",," is a literal comma, as in QEMU's option syntax. */
+	assert_int_equal(qmp_parse_spec("unix:/tmp/a,,b.sock,wait=off,server=on", &s, err,
+					sizeof(err)), 0);
+	assert_string_equal(s.path, "/tmp/a,b.sock");
+	assert_false(s.wait);
+
 	expect_spec_error("tcp:127.0.0.1:4444,server=on,wait=off", "'tcp' sockets are not supported");
+	expect_spec_error("unix:/a,server=on,", "Invalid parameter ''");
+	expect_spec_error("unix:/a,server=on,wait=off,,x", "Parameter 'wait' expects 'on' or 'off'");
 	expect_spec_error("stdio", "'stdio' is not a chardev qemu-tdx supports");
 	expect_spec_error("unixx:/a,server=on", "'unixx' sockets are not supported");
 	expect_spec_error("unix:/a", "add server=on");
@@ -572,15 +584,20 @@ static void test_quit(void **state)
 	v = expect_return(fd, "{\"execute\": \"quit\", \"id\": 3}\n", &r);
 	assert_int_equal(json_object_object_length(v), 0);
 	json_object_put(r);
+	/* The reply came before the VMM's SHUTDOWN, which every session gets once. */
 	for (int i = 0; i < 2; i++) {
 		int c = i ? other : fd;
+		bool eof;
 
 		r = client_recv(c);
 		assert_string_equal(json_object_get_string(path_get(r, "event", NULL)), "SHUTDOWN");
+		assert_false(json_object_get_boolean(path_get(r, "data", "guest")));
 		assert_string_equal(json_object_get_string(path_get(r, "data", "reason")),
 				    "host-qmp-quit");
 		assert_non_null(path_get(r, "timestamp", "seconds"));
 		json_object_put(r);
+		assert_null(client_recv_ms(c, 100, &eof));
+		assert_false(eof);
 	}
 	assert_int_equal(f->vmm.quits, 1);
 	expect_error(fd, "{\"execute\": \"quit\", \"arguments\": {\"now\": 1}}\n", "GenericError",

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -29,6 +31,7 @@ struct fixture {
 	struct test_driver t;
 	char out[32768];
 	size_t out_len;
+	uint64_t out_total;
 	unsigned out_calls;
 };
 
@@ -36,10 +39,13 @@ static void capture(void *opaque, const void *buf, size_t len)
 {
 	struct fixture *f = opaque;
 
-	assert_true(f->out_len + len <= sizeof(f->out));
+	/* Kept while it fits; the random test only counts. */
+	f->out_total += len;
+	f->out_calls++;
+	if (f->out_len + len > sizeof(f->out))
+		return;
 	memcpy(f->out + f->out_len, buf, len);
 	f->out_len += len;
-	f->out_calls++;
 }
 
 static int setup_mode(void **state, bool loopback)
@@ -428,6 +434,92 @@ static void test_input_races_with_driver(void **state)
 	assert_int_equal(virtio_mmio_status(f->t.d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET, 0);
 }
 
+static const uint64_t reg_offsets[] = {
+	VIRTIO_MMIO_MAGIC_VALUE, VIRTIO_MMIO_VERSION, VIRTIO_MMIO_DEVICE_ID,
+	VIRTIO_MMIO_VENDOR_ID, VIRTIO_MMIO_DEVICE_FEATURES, VIRTIO_MMIO_DEVICE_FEATURES_SEL,
+	VIRTIO_MMIO_DRIVER_FEATURES, VIRTIO_MMIO_DRIVER_FEATURES_SEL, VIRTIO_MMIO_QUEUE_SEL,
+	VIRTIO_MMIO_QUEUE_NUM_MAX, VIRTIO_MMIO_QUEUE_NUM, VIRTIO_MMIO_QUEUE_READY,
+	VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_MMIO_INTERRUPT_STATUS, VIRTIO_MMIO_INTERRUPT_ACK,
+	VIRTIO_MMIO_STATUS, VIRTIO_MMIO_QUEUE_DESC_LOW, VIRTIO_MMIO_QUEUE_DESC_HIGH,
+	VIRTIO_MMIO_QUEUE_DRIVER_LOW, VIRTIO_MMIO_QUEUE_DRIVER_HIGH,
+	VIRTIO_MMIO_QUEUE_DEVICE_LOW, VIRTIO_MMIO_QUEUE_DEVICE_HIGH,
+	VIRTIO_MMIO_CONFIG_GENERATION, 0x100, 0x104, 0x108, 0x10c, 0x1fc,
+};
+
+static uint32_t random_value(unsigned *seed)
+{
+	switch (rand_r(seed) % 5) {
+	case 0:
+		return (uint32_t)(rand_r(seed) % 4);
+	case 1:
+		return 1u << (rand_r(seed) % 32);
+	case 2:
+		return (uint32_t)(FAKE_BASE + (uint64_t)(rand_r(seed) % 0x5000));
+	case 3:
+		return (uint32_t)(FAKE_BASE >> 32);
+	default:
+		return (uint32_t)rand_r(seed) ^ ((uint32_t)rand_r(seed) << 16);
+	}
+}
+
+/*
+ * A hostile guest: random register accesses, ring bytes scribbled while
+ * the device runs, and host input in between.  Guard pages turn any access
+ * outside shared memory into a crash; every call must return 0, -EINVAL
+ * or -EIO.
+ */
+static void test_random_mmio_accesses(void **state)
+{
+	struct fixture *f = *state;
+	const char *env = getenv("QT_VIRTIO_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 0) : (unsigned)time(NULL);
+	unsigned needs_reset = 0, delivered = 0;
+	struct virtio_mmio_dev *d = f->t.d;
+
+	printf("test_random_mmio_accesses: seed %u (set QT_VIRTIO_SEED to repeat)\n", seed);
+	start(f);
+	for (int iter = 0; iter < 100000; iter++) {
+		unsigned op = (unsigned)rand_r(&seed) % 100;
+		uint64_t v64 = 0;
+		uint32_t v;
+		int rc = 0;
+
+		if (op < 2) {
+			start(f);
+			for (int i = 0; i < 4; i++)
+				drv_add_buf(&f->t, RXQ, BUF(i), 64, true);
+		} else if (op < 40) {
+			v = random_value(&seed);
+			rc = virtio_mmio_access(d, reg_offsets[rand_r(&seed) % 28], &v, 4, true);
+		} else if (op < 55) {
+			uint64_t off = rand_r(&seed) % 3 ? reg_offsets[rand_r(&seed) % 28]
+							 : (uint64_t)rand_r(&seed) % 0x400;
+			unsigned size = 1u << (rand_r(&seed) % 4);
+
+			rc = virtio_mmio_access(d, off, &v64, size, rand_r(&seed) % 4 == 0);
+		} else if (op < 75) {
+			/* Scribble on the rings of either queue. */
+			uint8_t *p = fake_ptr(&f->m, FAKE_BASE + (uint64_t)(rand_r(&seed) % 0x8000));
+
+			*p = (uint8_t)rand_r(&seed);
+		} else if (op < 85) {
+			drv_add_buf(&f->t, (unsigned)rand_r(&seed) % 2,
+				    FAKE_BASE + (uint64_t)(rand_r(&seed) % (int)FAKE_SIZE),
+				    (uint32_t)(rand_r(&seed) % 0x2000), rand_r(&seed) & 1);
+		} else if (op < 95) {
+			rc = drv_notify(&f->t, (unsigned)rand_r(&seed) % 3);
+		} else {
+			delivered += (unsigned)virtio_console_input(f->c, "0123456789", 10);
+		}
+		if (rc != 0 && rc != -EINVAL && rc != -EIO)
+			fail_msg("iteration %d: unexpected result %d", iter, rc);
+		if (virtio_mmio_status(d) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+			needs_reset++;
+	}
+	printf("test_random_mmio_accesses: %u steps in NEEDS_RESET, %u bytes of input, %llu out\n",
+	       needs_reset, delivered, (unsigned long long)f->out_total);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +540,7 @@ int main(void)
 		T(test_input_fifo_bounded),
 		T(test_reset_drops_pending_bytes),
 		T(test_input_races_with_driver),
+		T(test_random_mmio_accesses),
 #undef T
 	};
 
