@@ -3,7 +3,7 @@
 # are missing.  Safe to run again; needs root (or sudo) only to install.
 set -euo pipefail
 
-PACKAGES=(build-essential cmake pkg-config libssl-dev libcmocka-dev libjson-c-dev openssl)
+PACKAGES=(build-essential cmake pkg-config libssl-dev libcmocka-dev libjson-c-dev openssl libcapstone-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -7,7 +7,6 @@
 
 #include "eventlog.h"
 
-void sha384(const void *data, size_t len, uint8_t out[SHA384_DIGEST_SIZE]);
 void measure_init(void *area, size_t size);
 /* SHA-384 of data into RTMR rtmr, logged with the given event data. */
 void measure_event(unsigned int rtmr, uint32_t event_type, const void *data, size_t len,

@@ -4,10 +4,14 @@
  *  1. the boot info the firmware handed over (magic, version, memory map);
  *  2. TDG.VP.INFO, compared with the boot info;
  *  3. the CC event log: its format, and RTMR0..3 replayed from it;
- *  4. a virtio-console round trip through shared memory (MapGPA);
+ *  4. a virtio-console round trip through shared memory (MapGPA), unless
+ *     the command line says "virtio=0" (a VMM without the device);
  *  5. TDG.MR.REPORT: MRTD and RTMRs printed, RTMRs equal to the replay;
  *  6. GetQuote, only with "quote=1" on the command line;
- *  7. TDG.MEM.PAGE.ACCEPT of the memory the firmware left unaccepted;
+ *  6b. with more than one vCPU, the last one woken through the MADT's MP
+ *     wakeup mailbox;
+ *  7. TDG.MEM.PAGE.ACCEPT of the memory the firmware left unaccepted
+ *     (at most "accept=<MiB>" of it when the command line says so);
  *  8. exactly one "tdx-emu payload: SUCCESS" line, then S5.
  *
  * Any failure: "tdx-emu payload: FAILED: <why>" and ReportFatalError
@@ -15,20 +19,16 @@
  */
 #include <string.h>
 
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-#include <openssl/sha.h>
-
 #include <tdx/tdx_report.h>
 #include <tdx/tdvf.h>
 
+#include "ap_wakeup.h"
 #include "eventlog.h"
 #include "io.h"
 #include "plib.h"
+#include "sha384.h"
 #include "tdx_guest.h"
 #include "virtio_console.h"
-
-/* sha512-x86_64.o picks its code path from this; all zero = the plain x86-64 one. */
-const unsigned int OPENSSL_ia32cap_P[4] = { 0, 0, 0, 0 };
 
 #define QUOTE_BUF_SIZE		0x4000
 #define QUOTE_IN_FLIGHT		0xFFFFFFFFFFFFFFFFull
@@ -41,11 +41,7 @@ void payload_main(struct tdvf_boot_info *bi, uint64_t magic);
 
 static void sha384_buf(const void *p, size_t n, uint8_t out[48])
 {
-	SHA512_CTX c;
-
-	SHA384_Init(&c);
-	SHA384_Update(&c, p, n);
-	SHA384_Final(out, &c);
+	sha384(p, n, out);
 }
 
 static int detect_td(void)
@@ -232,26 +228,64 @@ static void td_checks(const struct tdvf_boot_info *bi)
 	pprintf("payload: RTMR0..3 equal the event log replay\n");
 }
 
-static void accept_rest(const struct tdvf_boot_info *bi)
+/*
+ * Accepts the unaccepted ranges, at most cap bytes (the command line's
+ * "accept=<MiB>"; all of it without one), and checks the last accepted
+ * page of each range holds a write.
+ */
+static void accept_rest(const struct tdvf_boot_info *bi, uint64_t cap)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, left = 0;
 
 	for (unsigned int i = 0; i < bi->num_memmap; i++) {
 		const struct tdvf_memmap_entry *e = &bi->memmap[i];
 		volatile uint64_t *last;
+		uint64_t len = e->length;
 
 		if (e->type != TDVF_MEM_UNACCEPTED)
 			continue;
-		paccept(e->base, e->length);
-		last = (volatile uint64_t *)(uintptr_t)(e->base + e->length - 8);
-		if (e->base + e->length <= 0x100000000ull) {
+		if (len > cap - total)
+			len = cap - total;
+		left += e->length - len;
+		if (!len)
+			continue;
+		paccept(e->base, len);
+		if (e->base + len <= 0x100000000ull) {
+			last = (volatile uint64_t *)(uintptr_t)(e->base + len - 8);
 			*last = 0x5A5A5A5A5A5A5A5Aull;
 			if (*last != 0x5A5A5A5A5A5A5A5Aull)
 				pfail("accepted memory at 0x%lx does not hold a write", e->base);
 		}
-		total += e->length;
+		total += len;
 	}
-	pprintf("payload: accepted the %lu MiB the firmware left unaccepted\n", total >> 20);
+	pprintf("payload: accepted %lu MiB the firmware left unaccepted (%lu MiB left by accept=)\n",
+		total >> 20, left >> 20);
+}
+
+/* The number after "name=" on the command line, or dflt. */
+static uint64_t cmdline_number(const struct tdvf_boot_info *bi, const char *name, uint64_t dflt)
+{
+	const char *s = (const char *)(uintptr_t)bi->cmdline;
+	size_t nl = strlen(name);
+
+	if (!bi->cmdline)
+		return dflt;
+	for (size_t i = 0; s[i]; i++) {
+		uint64_t v = 0;
+		size_t j;
+
+		if ((i && s[i - 1] != ' ') || memcmp(s + i, name, nl) || s[i + nl] != '=')
+			continue;
+		for (j = i + nl + 1; s[j] >= '0' && s[j] <= '9'; j++) {
+			if (v > (UINT64_MAX - 9) / 10)
+				pfail("command line: %s= value too large", name);
+			v = v * 10 + (uint64_t)(s[j] - '0');
+		}
+		if (j == i + nl + 1 || (s[j] != ' ' && s[j] != '\0'))
+			pfail("command line: %s= needs a decimal number", name);
+		return v;
+	}
+	return dflt;
 }
 
 void payload_main(struct tdvf_boot_info *bi, uint64_t magic)
@@ -273,11 +307,19 @@ void payload_main(struct tdvf_boot_info *bi, uint64_t magic)
 
 	if (is_td)
 		td_checks(bi);
-	virtio_console_round_trip("tdx-emu virtio-console round trip through shared memory");
+	if (pcmdline_has(bi, "virtio=0"))
+		pprintf("payload: virtio round trip skipped (virtio=0)\n");
+	else
+		virtio_console_round_trip("tdx-emu virtio-console round trip through shared memory");
 	if (is_td && pcmdline_has(bi, "quote=1"))
 		get_quote();
-	if (is_td)
-		accept_rest(bi);
+	if (is_td && bi->num_vcpus > 1)
+		ap_wakeup_check(bi, bi->num_vcpus - 1);
+	if (is_td) {
+		uint64_t mib = cmdline_number(bi, "accept", UINT64_MAX >> 20);
+
+		accept_rest(bi, mib << 20);
+	}
 	pputs("tdx-emu payload: SUCCESS\n");
 	pshutdown();
 }

@@ -20,8 +20,6 @@ void plib_init(const struct tdvf_boot_info *bi)
 static void write_str(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			outb(SERIAL_COM1, '\r');
 		outb(SERIAL_COM1, (uint8_t)s[i]);
 	}
 }

@@ -43,8 +43,6 @@ void console_init(void)
 void console_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			serial_out(UART_THR, '\r');
 		serial_out(UART_THR, (uint8_t)s[i]);
 	}
 }

@@ -19,6 +19,7 @@
 
 static uint8_t bounce[BOUNCE_SIZE] __attribute__((aligned(4096)));
 static int have_dma;
+static int announced;
 
 static uint32_t bswap32(uint32_t v)
 {
@@ -39,6 +40,11 @@ void fw_cfg_init(void)
 	have_dma = (id & FW_CFG_VERSION_DMA) != 0;
 	if (have_dma)
 		tdvf_convert((uint64_t)(uintptr_t)bounce, BOUNCE_SIZE, 1);
+	if (!announced)
+		printf_fw("ovmf-tdvf: fw_cfg found, %s\n",
+			  !have_dma ? "byte-wide data port" :
+			  tdvf.is_td ? "DMA through a shared bounce buffer" : "DMA");
+	announced = 1;
 }
 
 void fw_cfg_fini(void)

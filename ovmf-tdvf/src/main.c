@@ -195,6 +195,8 @@ void tdvf_main(int is_td, uint32_t reset_gpaw)
 				 TDVF_TD_HOB_BASE, tdvf.shared_mask, &hob))
 			tdvf_fatal("TD HOB at 0x%x: %s (HOB at offset 0x%x)", TDVF_TD_HOB_BASE,
 				   hob.error, hob.error_offset);
+		printf_fw("ovmf-tdvf: TD HOB: %lu bytes, %u RAM ranges\n", hob.hob_length,
+			  hob.num_ram);
 		measure_init(event_log, sizeof(event_log));
 		measure_event(0, EV_PLATFORM_CONFIG_FLAGS, (const void *)TDVF_TD_HOB_BASE,
 			      hob.hob_length, "TD HOB", 6);
@@ -202,6 +204,7 @@ void tdvf_main(int is_td, uint32_t reset_gpaw)
 			      (const void *)(TDVF_IMAGE_BASE + TDVF_CFV_OFFSET), TDVF_CFV_SIZE,
 			      "CFV", 3);
 		measure_separator(0);
+		printf_fw("ovmf-tdvf: RTMR0: TD HOB, CFV, separator\n");
 		td_memory(&hob, limit, &mm);
 	} else {
 		fw_cfg_init();

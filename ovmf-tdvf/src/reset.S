@@ -28,8 +28,6 @@
 #define X86_CR0_CD	0x40000000
 #define X86_CR0_PG	0x80000000
 #define X86_CR4_PAE	0x00000020
-#define X86_CR4_OSFXSR	0x00000200
-#define X86_CR4_OSXMMEXCPT 0x00000400
 #define MSR_EFER	0xC0000080
 #define EFER_LME	0x00000100
 #define EFER_NXE	0x00000800
@@ -157,7 +155,7 @@ entry32:
 	movl	$TDVF_PML4, %eax
 	movl	%eax, %cr3
 	movl	%cr4, %eax
-	orl	$(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT), %eax
+	orl	$X86_CR4_PAE, %eax
 	movl	%eax, %cr4
 	cmpl	$TDVF_GUEST_TYPE_TDX, WA(GUEST_TYPE)
 	je	4f
@@ -192,7 +190,7 @@ entry64_bsp:
 /*
  * A TD AP, ESI = its vCPU index.  It waits until the BSP has loaded the
  * IDT (so that a TDCALL reflected as #UD reaches the doorbell handler),
- * takes a 1 KiB stack, and parks in the mailbox loop (ap_park.S).
+ * takes a 2 KiB stack, and parks in the mailbox loop (ap_park.S).
  */
 entry64_ap:
 	movl	%esi, %ebx
@@ -202,13 +200,13 @@ entry64_ap:
 	movabsq	$tdvf_idt_desc, %rax
 	lidt	(%rax)
 	cmpl	$TDVF_MAX_APS, %ebx
-	jae	8f
+	jae	9f
 	movl	%ebx, %eax
 	incl	%eax
-	shll	$10, %eax
+	shll	$11, %eax			/* TDVF_AP_STACK_SIZE */
 	movabsq	$tdvf_ap_stacks, %rsp
 	addq	%rax, %rsp
 	movabsq	$ap_park, %rax
 	jmp	*%rax
-8:	hlt
-	jmp	8b
+9:	hlt
+	jmp	9b

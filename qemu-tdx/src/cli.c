@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <openssl/evp.h>
 
 #include "cli.h"
@@ -263,6 +264,15 @@ static int opt_machine(struct parse_ctx *c)
 		} else if (!strcmp(k, "accel")) {
 			if (strcmp(v, "kvm"))
 				return fail(c, "invalid accelerator %s (qemu-tdx supports only kvm)", v);
+		} else if (!strcmp(k, "usb") || !strcmp(k, "vmport") || !strcmp(k, "hpet") ||
+			   !strcmp(k, "dump-guest-core") || !strcmp(k, "mem-merge")) {
+			bool b;
+
+			/* What libvirt adds; off is what qemu-tdx has anyway. */
+			if (parse_bool(v, &b))
+				return fail(c, "Parameter '%s' expects 'on' or 'off'", k);
+			if (b)
+				return fail(c, "%s=on is not supported by qemu-tdx", k);
 		} else if (!strcmp(k, "smm") || !strcmp(k, "pic")) {
 			bool b;
 
@@ -278,6 +288,137 @@ static int opt_machine(struct parse_ctx *c)
 	return 0;
 }
 
+/* The tdx-guest properties, shared by the key=value and the JSON forms. */
+static int tdx_guest_digest(struct parse_ctx *c, const char *k, const char *v)
+{
+	struct vmm_opts *o = c->o;
+	uint8_t *dst = !strcmp(k, "mrconfigid") ? o->mrconfigid :
+		       !strcmp(k, "mrowner") ? o->mrowner : o->mrownerconfig;
+	char why[160];
+
+	if (vmm_base64_digest(v, dst, why, sizeof(why)))
+		return fail(c, "TDX '%s': %s", k, why);
+	return 0;
+}
+
+static int tdx_guest_attributes(struct parse_ctx *c, uint64_t a)
+{
+	if (a & TD_ATTR_DEBUG)
+		return fail(c, "Current QEMU doesn't support attributes.debug[bit 0] for TDX VM");
+	c->o->attributes = a;
+	return 0;
+}
+
+/*
+ * The JSON form libvirt writes: {"qom-type":"tdx-guest","id":..,
+ * "attributes":N,"sept-ve-disable":bool,"mrconfigid":..,
+ * "quote-generation-socket":{"type":"unix","path":..}}.
+ */
+static int opt_object_json(struct parse_ctx *c)
+{
+	struct vmm_opts *o = c->o;
+	struct json_object *obj = json_tokener_parse(c->arg), *v;
+	const char *type = NULL;
+	bool have_id = false;
+	int ret = -1;
+
+	if (!obj || !json_object_is_type(obj, json_type_object)) {
+		ret = fail(c, "Invalid JSON syntax");
+		goto out;
+	}
+	if (json_object_object_get_ex(obj, "qom-type", &v) && json_object_is_type(v, json_type_string))
+		type = json_object_get_string(v);
+	if (!type) {
+		ret = fail(c, "Parameter 'qom-type' is missing");
+		goto out;
+	}
+	if (strcmp(type, "tdx-guest")) {
+		ret = fail(c, "invalid object type: %s", type);
+		goto out;
+	}
+	if (o->have_tdx_guest) {
+		ret = fail(c, "only one tdx-guest object is supported");
+		goto out;
+	}
+	{
+		struct json_object_iterator it = json_object_iter_begin(obj);
+		struct json_object_iterator end = json_object_iter_end(obj);
+
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+			const char *k = json_object_iter_peek_name(&it);
+
+			v = json_object_iter_peek_value(&it);
+			if (!strcmp(k, "qom-type"))
+				continue;
+			if (!strcmp(k, "id")) {
+				if (!json_object_is_type(v, json_type_string) ||
+				    !*json_object_get_string(v) ||
+				    copy_str(o->tdx_id, sizeof(o->tdx_id), json_object_get_string(v))) {
+					ret = fail(c, "Parameter 'id' expects an identifier");
+					goto out;
+				}
+				have_id = true;
+			} else if (!strcmp(k, "attributes")) {
+				if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
+					ret = fail(c, "Parameter 'attributes' expects uint64");
+					goto out;
+				}
+				if (tdx_guest_attributes(c, json_object_get_uint64(v)))
+					goto out;
+			} else if (!strcmp(k, "sept-ve-disable")) {
+				if (!json_object_is_type(v, json_type_boolean)) {
+					ret = fail(c, "Parameter 'sept-ve-disable' expects a boolean");
+					goto out;
+				}
+				o->attributes = json_object_get_boolean(v) ?
+						o->attributes | TD_ATTR_SEPT_VE_DISABLE :
+						o->attributes & ~TD_ATTR_SEPT_VE_DISABLE;
+			} else if (!strcmp(k, "mrconfigid") || !strcmp(k, "mrowner") ||
+				   !strcmp(k, "mrownerconfig")) {
+				if (!json_object_is_type(v, json_type_string)) {
+					ret = fail(c, "Parameter '%s' expects a string", k);
+					goto out;
+				}
+				if (tdx_guest_digest(c, k, json_object_get_string(v)))
+					goto out;
+			} else if (!strcmp(k, "quote-generation-socket")) {
+				struct json_object *t, *p;
+
+				if (!json_object_is_type(v, json_type_object) ||
+				    !json_object_object_get_ex(v, "type", &t) ||
+				    !json_object_is_type(t, json_type_string)) {
+					ret = fail(c, "quote-generation-socket: expects a SocketAddress object");
+					goto out;
+				}
+				if (strcmp(json_object_get_string(t), "unix")) {
+					ret = fail(c, "quote-generation-socket.type=%s: qemu-tdx supports only unix sockets",
+						   json_object_get_string(t));
+					goto out;
+				}
+				if (!json_object_object_get_ex(v, "path", &p) ||
+				    !json_object_is_type(p, json_type_string) ||
+				    !*json_object_get_string(p) ||
+				    copy_str(o->qgs_socket, sizeof(o->qgs_socket), json_object_get_string(p))) {
+					ret = fail(c, "quote-generation-socket.path is missing or invalid");
+					goto out;
+				}
+			} else {
+				ret = fail(c, "Property 'tdx-guest.%s' not found", k);
+				goto out;
+			}
+		}
+	}
+	if (!have_id) {
+		ret = fail(c, "Parameter 'id' is missing");
+		goto out;
+	}
+	o->have_tdx_guest = true;
+	ret = 0;
+out:
+	json_object_put(obj);
+	return ret;
+}
+
 static int opt_object(struct parse_ctx *c)
 {
 	struct vmm_opts *o = c->o;
@@ -287,6 +428,8 @@ static int opt_object(struct parse_ctx *c)
 	const char *type;
 	bool have_id = false;
 
+	if (c->arg[0] == '{')
+		return opt_object_json(c);
 	if (split_kv(c, c->arg, kv, &n))
 		return -1;
 	if (kv[0].has_val && strcmp(kv[0].key, "qom-type"))
@@ -298,7 +441,6 @@ static int opt_object(struct parse_ctx *c)
 		return fail(c, "only one tdx-guest object is supported");
 	for (unsigned int i = 1; i < n; i++) {
 		const char *k = kv[i].key, *v = kv[i].val;
-		char why[160];
 		bool b;
 
 		if (!kv[i].has_val)
@@ -317,16 +459,12 @@ static int opt_object(struct parse_ctx *c)
 
 			if (parse_u64(v, &a))
 				return fail(c, "Parameter 'attributes' expects uint64");
-			if (a & TD_ATTR_DEBUG)
-				return fail(c, "Current QEMU doesn't support attributes.debug[bit 0] for TDX VM");
-			o->attributes = a;
+			if (tdx_guest_attributes(c, a))
+				return -1;
 		} else if (!strcmp(k, "mrconfigid") || !strcmp(k, "mrowner") ||
 			   !strcmp(k, "mrownerconfig")) {
-			uint8_t *dst = !strcmp(k, "mrconfigid") ? o->mrconfigid :
-				       !strcmp(k, "mrowner") ? o->mrowner : o->mrownerconfig;
-
-			if (vmm_base64_digest(v, dst, why, sizeof(why)))
-				return fail(c, "TDX '%s': %s", k, why);
+			if (tdx_guest_digest(c, k, v))
+				return -1;
 		} else if (!strcmp(k, "quote-generation-socket") ||
 			   !strcmp(k, "quote-generation-socket.path")) {
 			if (!*v || copy_str(qgs_path, sizeof(qgs_path), v))
@@ -378,36 +516,53 @@ static int opt_m(struct parse_ctx *c)
 
 static int opt_smp(struct parse_ctx *c)
 {
+	static const char *const topo[] = { "sockets", "dies", "clusters", "cores", "threads" };
+	uint64_t cpus = 0, maxcpus = 0, t[5] = { 1, 1, 1, 1, 1 }, product = 1;
+	bool have_topo = false;
 	struct kv kv[KV_MAX];
 	unsigned int n;
-	uint64_t cpus = 0, maxcpus = 0;
 
 	if (split_kv(c, c->arg, kv, &n))
 		return -1;
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t *dst = NULL;
-		const char *v = kv[i].val;
+		const char *v = kv[i].val, *name = kv[i].key;
 
 		if (i == 0 && !kv[i].has_val) {
 			dst = &cpus;
 			v = kv[i].key;
-		} else if (!strcmp(kv[i].key, "cpus") && kv[i].has_val) {
+			name = "cpus";
+		} else if (kv[i].has_val && !strcmp(kv[i].key, "cpus")) {
 			dst = &cpus;
-		} else if (!strcmp(kv[i].key, "maxcpus") && kv[i].has_val) {
+		} else if (kv[i].has_val && !strcmp(kv[i].key, "maxcpus")) {
 			dst = &maxcpus;
 		} else {
-			return fail(c, "Invalid parameter '%s'", kv[i].key);
+			for (unsigned int j = 0; j < 5 && kv[i].has_val; j++)
+				if (!strcmp(kv[i].key, topo[j]))
+					dst = &t[j];
+			if (!dst)
+				return fail(c, "Invalid parameter '%s'", kv[i].key);
+			have_topo = true;
 		}
-		if (parse_u64(v, dst))
-			return fail(c, "Parameter '%s' expects a number", i == 0 && !kv[i].has_val ?
-				    "cpus" : kv[i].key);
+		if (parse_u64(v, dst) || (dst != &cpus && dst != &maxcpus && (*dst == 0 || *dst > 1024)))
+			return fail(c, "Parameter '%s' expects a number", name);
 	}
+	for (unsigned int j = 0; j < 5; j++)
+		product *= t[j];
+	/* QEMU: cpus from the topology when only the topology is given. */
+	if (!cpus && have_topo)
+		cpus = maxcpus ? maxcpus : product;
 	if (cpus == 0 || cpus > VMM_MAX_VCPUS)
 		return fail(c, "Invalid SMP CPUs %llu: must be 1..%u", (unsigned long long)cpus,
 			    VMM_MAX_VCPUS);
 	if (maxcpus && maxcpus != cpus)
 		return fail(c, "maxcpus (%llu) must equal cpus (%llu): qemu-tdx has no CPU hotplug",
 			    (unsigned long long)maxcpus, (unsigned long long)cpus);
+	if (have_topo && product != cpus)
+		return fail(c, "Invalid CPU topology: product of the hierarchy must match maxcpus: "
+			    "sockets (%llu) * dies (%llu) * clusters (%llu) * cores (%llu) * threads (%llu) != maxcpus (%llu)",
+			    (unsigned long long)t[0], (unsigned long long)t[1], (unsigned long long)t[2],
+			    (unsigned long long)t[3], (unsigned long long)t[4], (unsigned long long)cpus);
 	c->o->smp = (unsigned int)cpus;
 	return 0;
 }
@@ -468,7 +623,13 @@ static int opt_name(struct parse_ctx *c)
 			name = kv[i].key;
 		else if (!strcmp(kv[i].key, "guest") && kv[i].has_val)
 			name = kv[i].val;
-		else
+		else if (!strcmp(kv[i].key, "debug-threads") && kv[i].has_val) {
+			bool b;
+
+			/* Thread names are a debugging aid; qemu-tdx's need no switch. */
+			if (parse_bool(kv[i].val, &b))
+				return fail(c, "Parameter 'debug-threads' expects 'on' or 'off'");
+		} else
 			return fail(c, "Invalid parameter '%s'", kv[i].key);
 	}
 	if (!name || !*name || copy_str(c->o->name, sizeof(c->o->name), name))
@@ -485,8 +646,22 @@ static int opt_accel(struct parse_ctx *c)
 
 static int opt_cpu(struct parse_ctx *c)
 {
-	if (strcmp(c->arg, "host") && strcmp(c->arg, "max")) {
-		if (copy_str(c->cpu_model, sizeof(c->cpu_model), c->arg))
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (split_kv(c, c->arg, kv, &n))
+		return -1;
+	for (unsigned int i = 1; i < n; i++) {
+		bool b;
+
+		/* Only what changes nothing for a TD: no CPU feature can be set here. */
+		if (strcmp(kv[i].key, "migratable") || !kv[i].has_val || parse_bool(kv[i].val, &b))
+			return fail(c, "CPU property '%s' is not supported by qemu-tdx", kv[i].key);
+	}
+	if (kv[0].has_val)
+		return fail(c, "expects a CPU model first");
+	if (strcmp(kv[0].key, "host") && strcmp(kv[0].key, "max")) {
+		if (copy_str(c->cpu_model, sizeof(c->cpu_model), kv[0].key))
 			return fail(c, "CPU model name too long");
 		c->saw_cpu_named = true;
 	}
@@ -506,7 +681,8 @@ static int opt_path(struct parse_ctx *c)
 	return 0;
 }
 
-static int opt_nographic(struct parse_ctx *c)
+/* Options QEMU users pass that change nothing here (-nographic: serial on stdio is the default). */
+static int opt_accepted(struct parse_ctx *c)
 {
 	(void)c;
 	return 0;
@@ -539,9 +715,9 @@ static const struct opt_row opt_table[] = {
 	{ "qmp", true, opt_qmp },		{ "serial", true, opt_serial },
 	{ "name", true, opt_name },		{ "accel", true, opt_accel },
 	{ "cpu", true, opt_cpu },		{ "display", true, opt_display },
-	{ "nographic", false, opt_nographic },	{ "nodefaults", false, opt_nographic },
-	{ "enable-kvm", false, opt_nographic },	{ "no-reboot", false, opt_nographic },
-	{ "verbose", false, opt_verbose },
+	{ "nographic", false, opt_accepted },	{ "nodefaults", false, opt_accepted },
+	{ "enable-kvm", false, opt_accepted },	{ "no-reboot", false, opt_accepted },
+	{ "verbose", false, opt_verbose },	{ "no-user-config", false, opt_accepted },
 };
 
 /* Cross-option rules, once everything is read. */

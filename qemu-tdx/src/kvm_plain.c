@@ -26,20 +26,6 @@
 #define PLAIN_MAX_CPUID		256
 #define BIOS_SLOT		2
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(err, errlen, "qemu-tdx: ");
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int set_slot(struct machine *m, uint32_t slot, uint64_t gpa, uint64_t size, void *host,
 		    bool readonly, char *err, size_t errlen)
 {
@@ -49,7 +35,7 @@ static int set_slot(struct machine *m, uint32_t slot, uint64_t gpa, uint64_t siz
 	};
 
 	if (ioctl(m->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION at 0x%llx: %s",
+		return vmm_fail(err, errlen, "KVM_SET_USER_MEMORY_REGION at 0x%llx: %s",
 			    (unsigned long long)gpa, strerror(errno));
 	return 0;
 }
@@ -60,11 +46,11 @@ static int setup_cpuid(struct machine *m, struct vmm_vcpu *v, char *err, size_t 
 	int ret;
 
 	if (!c)
-		return fail(err, errlen, "out of memory");
+		return vmm_fail(err, errlen, "out of memory");
 	c->nent = PLAIN_MAX_CPUID;
 	if (ioctl(m->kvm_fd, KVM_GET_SUPPORTED_CPUID, c)) {
 		free(c);
-		return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return vmm_fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 	}
 	for (unsigned int i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -78,33 +64,32 @@ static int setup_cpuid(struct machine *m, struct vmm_vcpu *v, char *err, size_t 
 	ret = ioctl(v->fd, KVM_SET_CPUID2, c);
 	free(c);
 	if (ret)
-		return fail(err, errlen, "KVM_SET_CPUID2 on vCPU %u: %s", v->index, strerror(errno));
+		return vmm_fail(err, errlen, "KVM_SET_CPUID2 on vCPU %u: %s", v->index, strerror(errno));
 	return 0;
 }
 
 int kvm_plain_build(struct machine *m, char *err, size_t errlen)
 {
 	long mmap_size;
-	uint8_t *bios_map;
 
 	m->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (m->kvm_fd < 0)
-		return fail(err, errlen, "Could not access KVM kernel module: %s", strerror(errno));
+		return vmm_fail(err, errlen, "Could not access KVM kernel module: %s", strerror(errno));
 	if (ioctl(m->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
-		return fail(err, errlen, "KVM API version mismatch");
+		return vmm_fail(err, errlen, "KVM API version mismatch");
 	m->vm_fd = ioctl(m->kvm_fd, KVM_CREATE_VM, 0);
 	if (m->vm_fd < 0)
-		return fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+		return vmm_fail(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(m->vm_fd, KVM_SET_TSS_ADDR, PLAIN_TSS_ADDR)) {
-		return fail(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return vmm_fail(err, errlen, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	} else {
 		uint64_t idmap = PLAIN_IDENTITY_MAP;
 
 		if (ioctl(m->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap))
-			return fail(err, errlen, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+			return vmm_fail(err, errlen, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
 	if (ioctl(m->vm_fd, KVM_CREATE_IRQCHIP, 0))
-		return fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return vmm_fail(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 
 	for (unsigned int i = 0; i < m->nr_ram; i++)
 		if (set_slot(m, i, m->ram[i].gpa, m->ram[i].size, m->ram[i].host, false, err, errlen))
@@ -116,23 +101,26 @@ int kvm_plain_build(struct machine *m, char *err, size_t errlen)
 					      sizeof(why));
 
 		if (!dst)
-			return fail(err, errlen, "-bios %s: TD_HOB section at 0x%llx: %s", m->opts->bios,
+			return vmm_fail(err, errlen, "-bios %s: TD_HOB section at 0x%llx: %s", m->opts->bios,
 				    (unsigned long long)hob->memory_address, why);
 		if (machine_tdvf_hob(m, true, dst, hob->memory_data_size, err, errlen))
 			return -1;
 	}
 	/* The firmware is ROM: a private copy, mapped read-only. */
-	bios_map = mmap(NULL, m->bios_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (bios_map == MAP_FAILED)
-		return fail(err, errlen, "out of memory");
-	memcpy(bios_map, m->bios, m->bios_size);
-	if (set_slot(m, BIOS_SLOT, m->bios_gpa, m->bios_size, bios_map,
+	m->bios_rom = mmap(NULL, m->bios_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+	if (m->bios_rom == MAP_FAILED) {
+		m->bios_rom = NULL;
+		return vmm_fail(err, errlen, "out of memory");
+	}
+	memcpy(m->bios_rom, m->bios, m->bios_size);
+	if (set_slot(m, BIOS_SLOT, m->bios_gpa, m->bios_size, m->bios_rom,
 		     ioctl(m->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0, err, errlen))
 		return -1;
 
 	mmap_size = ioctl(m->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (long)sizeof(struct kvm_run))
-		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return vmm_fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
 		struct vmm_vcpu *v = &m->vcpu[i];
 		void *run;
@@ -141,10 +129,10 @@ int kvm_plain_build(struct machine *m, char *err, size_t errlen)
 		v->index = i;
 		v->fd = ioctl(m->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
 		if (v->fd < 0)
-			return fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+			return vmm_fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
 		run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 		if (run == MAP_FAILED)
-			return fail(err, errlen, "mmap of vCPU %u: %s", i, strerror(errno));
+			return vmm_fail(err, errlen, "mmap of vCPU %u: %s", i, strerror(errno));
 		v->run = run;
 		v->run_size = (size_t)mmap_size;
 		if (setup_cpuid(m, v, err, errlen))
@@ -172,6 +160,9 @@ void kvm_plain_destroy(struct machine *m)
 	}
 	if (m->vm_fd >= 0)
 		close(m->vm_fd);
+	if (m->bios_rom)
+		munmap(m->bios_rom, m->bios_size);
+	m->bios_rom = NULL;
 	if (m->kvm_fd >= 0)
 		close(m->kvm_fd);
 	m->vm_fd = m->kvm_fd = -1;

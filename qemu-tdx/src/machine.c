@@ -22,9 +22,7 @@
 
 #define KERNEL_MAX_SIZE		(256ULL << 20)
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int vmm_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -156,13 +154,13 @@ static int layout_ram(struct machine *m, char *err, size_t errlen)
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 		if (p == MAP_FAILED)
-			return fail(err, errlen, "cannot allocate %llu MiB of guest RAM: %s",
+			return vmm_fail(err, errlen, "cannot allocate %llu MiB of guest RAM: %s",
 				    (unsigned long long)(s->size >> 20), strerror(errno));
 		s->host = p;
 		if (m->td) {
 			s->shared = calloc((s->size / MACHINE_PAGE + 7) / 8, 1);
 			if (!s->shared)
-				return fail(err, errlen, "out of memory");
+				return vmm_fail(err, errlen, "out of memory");
 		}
 	}
 	return 0;
@@ -186,20 +184,20 @@ int machine_init(struct machine *m, const struct vmm_opts *o, char *err, size_t 
 	pthread_mutex_init(&m->mem_lock, NULL);
 
 	if (read_file(o->bios, TDVF_MAX_IMAGE_SIZE, &m->bios, &m->bios_size, why, sizeof(why)))
-		return fail(err, errlen, "-bios %s: %s", o->bios, why);
+		return vmm_fail(err, errlen, "-bios %s: %s", o->bios, why);
 	ret = tdvf_parse(m->bios, m->bios_size, &m->tdvf, why, sizeof(why));
 	if (ret == TDVF_INVALID || (ret == TDVF_NO_METADATA && m->td))
-		return fail(err, errlen, "-bios %s: %s%s", o->bios, why,
+		return vmm_fail(err, errlen, "-bios %s: %s%s", o->bios, why,
 			    ret == TDVF_NO_METADATA ? " (a TD needs a TDVF image)" : "");
 	if (ret == TDVF_NO_METADATA &&
 	    (m->bios_size % MACHINE_PAGE || m->bios_size == 0 || m->bios_size > TDVF_MAX_IMAGE_SIZE))
-		return fail(err, errlen, "-bios %s: size %llu is not a multiple of 4 KiB", o->bios,
+		return vmm_fail(err, errlen, "-bios %s: size %llu is not a multiple of 4 KiB", o->bios,
 			    (unsigned long long)m->bios_size);
 	m->has_tdvf = ret == TDVF_OK;
 	m->bios_gpa = (1ULL << 32) - m->bios_size;
 	if (o->kernel) {
 		if (read_file(o->kernel, KERNEL_MAX_SIZE, &m->kernel, &size, why, sizeof(why)))
-			return fail(err, errlen, "-kernel %s: %s", o->kernel, why);
+			return vmm_fail(err, errlen, "-kernel %s: %s", o->kernel, why);
 		m->kernel_size = (uint32_t)size;
 	}
 	if (layout_ram(m, err, errlen))
@@ -213,7 +211,7 @@ int machine_init(struct machine *m, const struct vmm_opts *o, char *err, size_t 
 			    o->serial == VMM_SERIAL_NONE ? -1 : STDOUT_FILENO) ||
 	    dev_pm_init(&m->pm, &m->io, pm_shutdown, m) ||
 	    fw_cfg_init(&m->fw_cfg, &m->io, &fc, fw_cfg_mem, m) || create_console(m))
-		return fail(err, errlen, "cannot create the platform devices");
+		return vmm_fail(err, errlen, "cannot create the platform devices");
 	return 0;
 }
 
@@ -235,7 +233,7 @@ int machine_tdvf_hob(struct machine *m, bool all_accepted, uint8_t *buf, size_t 
 	n = tdvf_ram_ranges(ram, m->nr_ram, &m->tdvf, all_accepted, ranges, TDVF_HOB_MAX_RANGES, why,
 			    sizeof(why));
 	if (n < 0 || tdvf_hob_build(buf, cap, m->hob_gpa, ranges, (unsigned int)n, why, sizeof(why)) < 0)
-		return fail(err, errlen, "-bios %s: %s", m->opts->bios, why);
+		return vmm_fail(err, errlen, "-bios %s: %s", m->opts->bios, why);
 	return 0;
 }
 
@@ -303,6 +301,9 @@ int machine_convert(struct machine *m, uint64_t gpa, uint64_t size, bool to_priv
 	s = slot_of(m, gpa, size);
 	if (!s)
 		return -EINVAL;	/* MMIO or firmware: not convertible, as QEMU */
+	/* Removing private pages needs the TD's other vCPUs outside it (machine.h). */
+	if (m->nr_vcpus > 1)
+		machine_pause_vcpus(m);
 	pthread_mutex_lock(&m->mem_lock);
 	ret = kvm_tdx_vm_ioctl(m->vm, KVM_SET_MEMORY_ATTRIBUTES, &a);
 	if (!ret) {
@@ -319,6 +320,8 @@ int machine_convert(struct machine *m, uint64_t gpa, uint64_t size, bool to_priv
 			madvise(s->host + (gpa - s->gpa), size, MADV_DONTNEED);
 	}
 	pthread_mutex_unlock(&m->mem_lock);
+	if (m->nr_vcpus > 1)
+		machine_resume_vcpus(m);
 	return (int)ret;
 }
 

@@ -87,6 +87,7 @@ struct machine {
 	/* plain VM */
 	int kvm_fd;
 	int vm_fd;
+	uint8_t *bios_rom;		/* the firmware's read-only mapping */
 
 	/* run state */
 	pthread_mutex_t lock;
@@ -94,10 +95,22 @@ struct machine {
 	bool stopping;
 	int exit_code;
 	pthread_mutex_t mem_lock;	/* conversions vs. device access to shared memory */
+	/*
+	 * Conversions with the other vCPUs out of the TD (machine_convert()):
+	 * kvm-tdx removes a private page with BLOCK, TRACK, REMOVE and no
+	 * IPIs, so REMOVE fails while another vCPU of the TD is inside it.
+	 * A vCPU enters KVM_RUN only with @pause_requests 0 (under @lock);
+	 * @vcpus_in_run counts those inside.
+	 */
+	unsigned int pause_requests;
+	unsigned int vcpus_in_run;
 	uint64_t notify_vector;		/* SetupEventNotifyInterrupt, 0 if none */
 	unsigned int notify_vcpu;
 	unsigned int quotes_in_flight;
 };
+
+/** vmm_fail() - "qemu-tdx: " and the message into @err; returns -1. */
+int vmm_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /**
  * machine_init() - read the firmware (and TDVF metadata), the kernel,
@@ -168,5 +181,12 @@ int tdx_fatal_message(const uint64_t gprs[16], char *msg, size_t cap, uint64_t *
 
 /* vcpu_loop.c */
 void *vcpu_thread(void *arg);
+/**
+ * machine_pause_vcpus() - every vCPU out of KVM_RUN and held out until
+ * machine_resume_vcpus(); called from a vCPU thread handling an exit
+ * (so not itself in KVM_RUN) or any other thread.
+ */
+void machine_pause_vcpus(struct machine *m);
+void machine_resume_vcpus(struct machine *m);
 
 #endif /* QEMU_TDX_MACHINE_H */

@@ -5,12 +5,22 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cli.h"
 #include "machine.h"
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 int main(int argc, char **argv)
 {
+	double t0 = now_ms(), t_init, t_built;
 	static struct vmm_opts opts;
 	static struct machine m;
 	char err[512];
@@ -21,13 +31,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (machine_init(&m, &opts, err, sizeof(err)) || machine_build(&m, err, sizeof(err)) ||
-	    machine_start_qmp(&m, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		machine_destroy(&m);
-		return 1;
-	}
+	if (machine_init(&m, &opts, err, sizeof(err)))
+		goto fail;
+	t_init = now_ms();
+	if (machine_build(&m, err, sizeof(err)) || machine_start_qmp(&m, err, sizeof(err)))
+		goto fail;
+	t_built = now_ms();
+	if (opts.verbose)
+		fprintf(stderr, "qemu-tdx: files and devices %.1f ms, %s %.1f ms (emulated host %.1f ms)\n",
+			t_init - t0, m.td ? "TD built" : "VM built", t_built - t_init,
+			m.td ? m.boot.t_total_ms : 0.0);
 	code = machine_run(&m);
 	machine_destroy(&m);
 	return code;
+fail:
+	fprintf(stderr, "%s\n", err);
+	machine_destroy(&m);
+	return 1;
 }

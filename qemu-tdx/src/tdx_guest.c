@@ -32,20 +32,6 @@
 #define TD_APIC_BUS_CYCLES_NS	40		/* TDX's virtual APIC: 25 MHz */
 #define TD_IRQ_ROUTES		24		/* QEMU's split irqchip: the IOAPIC pins */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	n = snprintf(err, errlen, "qemu-tdx: ");
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char *const tdx_cmd_names[] = {
 	[KVM_TDX_CAPABILITIES] = "KVM_TDX_CAPABILITIES",
 	[KVM_TDX_INIT_VM] = "KVM_TDX_INIT_VM",
@@ -73,13 +59,13 @@ static long tdx_ioctl(struct machine *m, struct kvm_tdx_vcpu *vcpu, uint32_t id,
 		if (ret == -EAGAIN || ret == -EINTR)
 			continue;
 		if (ret && err)
-			fail(err, errlen, "%s failed: %s (hw_error 0x%016llx)",
+			vmm_fail(err, errlen, "%s failed: %s (hw_error 0x%016llx)",
 			     id < KVM_TDX_CMD_NR_MAX ? tdx_cmd_names[id] : "KVM_TDX_?", strerror((int)-ret),
 			     (unsigned long long)c.hw_error);
 		return ret;
 	}
 	if (err)
-		fail(err, errlen, "%s failed: still busy after %d tries", tdx_cmd_names[id], INIT_VM_RETRIES);
+		vmm_fail(err, errlen, "%s failed: still busy after %d tries", tdx_cmd_names[id], INIT_VM_RETRIES);
 	return ret;
 }
 
@@ -94,7 +80,7 @@ static int boot_host(struct machine *m, char *err, size_t errlen)
 	o.out = m->opts->verbose ? stderr : NULL;
 	snprintf(lps, sizeof(lps), "lps=%u", n);
 	if (platform_config_set(&o.cfg, lps, &e))
-		return fail(err, errlen, "emulated host: %s", e.msg);
+		return vmm_fail(err, errlen, "emulated host: %s", e.msg);
 	/*
 	 * A TD whose reports a quoting enclave must check needs the platform's
 	 * persistent root secret (docs/attestation.md): with a quote-generation
@@ -104,14 +90,14 @@ static int boot_host(struct machine *m, char *err, size_t errlen)
 		char dir[PATH_MAX], kv[PATH_MAX + 16];
 
 		if (platform_state_dir_default(dir, sizeof(dir), &e))
-			return fail(err, errlen, "platform state directory: %s", e.msg);
+			return vmm_fail(err, errlen, "platform state directory: %s", e.msg);
 		snprintf(kv, sizeof(kv), "state-dir=%s", dir);
 		if (platform_config_set(&o.cfg, kv, &e))
-			return fail(err, errlen, "platform state directory %s: %s", dir, e.msg);
+			return vmm_fail(err, errlen, "platform state directory %s: %s", dir, e.msg);
 	}
 	if (host_boot_vendor_key(&o, NULL, &e) || host_boot_run(&o, &m->boot, &e)) {
 		m->host_up = m->boot.host != NULL;
-		return fail(err, errlen, "emulated host did not come up: %s", e.msg);
+		return vmm_fail(err, errlen, "emulated host did not come up: %s", e.msg);
 	}
 	m->host_up = true;
 	return 0;
@@ -125,7 +111,7 @@ static int get_capabilities(struct machine *m, char *err, size_t errlen)
 		long ret;
 
 		if (!caps)
-			return fail(err, errlen, "out of memory");
+			return vmm_fail(err, errlen, "out of memory");
 		caps->cpuid.nent = nent;
 		ret = tdx_ioctl(m, NULL, KVM_TDX_CAPABILITIES, 0, (uintptr_t)caps, NULL, 0);
 		if (ret == -E2BIG) {
@@ -134,14 +120,14 @@ static int get_capabilities(struct machine *m, char *err, size_t errlen)
 		}
 		if (ret) {
 			free(caps);
-			return fail(err, errlen, "KVM_TDX_CAPABILITIES failed: %s", strerror((int)-ret));
+			return vmm_fail(err, errlen, "KVM_TDX_CAPABILITIES failed: %s", strerror((int)-ret));
 		}
 		m->supported_attrs = caps->supported_attrs;
 		m->user_tdvmcallinfo_r11 = caps->user_tdvmcallinfo_1_r11;
 		free(caps);
 		return 0;
 	}
-	return fail(err, errlen, "KVM_TDX_CAPABILITIES: too many CPUID entries");
+	return vmm_fail(err, errlen, "KVM_TDX_CAPABILITIES: too many CPUID entries");
 }
 
 static int enable_caps(struct machine *m, char *err, size_t errlen)
@@ -159,7 +145,7 @@ static int enable_caps(struct machine *m, char *err, size_t errlen)
 		long ret = kvm_tdx_vm_ioctl(m->vm, KVM_ENABLE_CAP, &c);
 
 		if (ret)
-			return fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name, strerror((int)-ret));
+			return vmm_fail(err, errlen, "KVM_ENABLE_CAP(%s): %s", caps[i].name, strerror((int)-ret));
 	}
 	return 0;
 }
@@ -171,12 +157,12 @@ static int init_vm(struct machine *m, char *err, size_t errlen)
 	long ret;
 
 	if (o->attributes & ~m->supported_attrs)
-		return fail(err, errlen, "-object tdx-guest,id=%s: Invalid attributes 0x%llx for TDX VM (KVM supported: 0x%llx)",
+		return vmm_fail(err, errlen, "-object tdx-guest,id=%s: Invalid attributes 0x%llx for TDX VM (KVM supported: 0x%llx)",
 			    o->tdx_id, (unsigned long long)o->attributes,
 			    (unsigned long long)m->supported_attrs);
 	init = calloc(1, sizeof(*init) + sizeof(struct kvm_tdx_cpuid_entry2));
 	if (!init)
-		return fail(err, errlen, "out of memory");
+		return vmm_fail(err, errlen, "out of memory");
 	init->attributes = o->attributes;
 	init->xfam = MACHINE_TD_XFAM;
 	memcpy(init->mrconfigid, o->mrconfigid, TDX_DIGEST_SIZE);
@@ -204,14 +190,14 @@ static int private_slot(struct machine *m, uint32_t slot, uint64_t gpa, uint64_t
 	long fd = kvm_tdx_vm_ioctl(m->vm, KVM_CREATE_GUEST_MEMFD, &g), ret;
 
 	if (fd < 0)
-		return fail(err, errlen, "KVM_CREATE_GUEST_MEMFD (%llu MiB): %s",
+		return vmm_fail(err, errlen, "KVM_CREATE_GUEST_MEMFD (%llu MiB): %s",
 			    (unsigned long long)(size >> 20), strerror((int)-fd));
 	r.guest_memfd = (uint32_t)fd;
 	ret = kvm_tdx_vm_ioctl(m->vm, KVM_SET_USER_MEMORY_REGION2, &r);
 	if (!ret)
 		ret = kvm_tdx_vm_ioctl(m->vm, KVM_SET_MEMORY_ATTRIBUTES, &a);
 	if (ret)
-		return fail(err, errlen, "memslot %u at 0x%llx: %s", slot, (unsigned long long)gpa,
+		return vmm_fail(err, errlen, "memslot %u at 0x%llx: %s", slot, (unsigned long long)gpa,
 			    strerror((int)-ret));
 	return 0;
 }
@@ -224,12 +210,12 @@ static int check_section_placement(struct machine *m, char *err, size_t errlen)
 		bool in_fw = s->memory_address >= m->bios_gpa;
 
 		if ((s->type == TDVF_SECTION_TYPE_BFV || s->type == TDVF_SECTION_TYPE_CFV) && !in_fw)
-			return fail(err, errlen, "-bios %s: TDVF section %u (%s) at 0x%llx is below the firmware at 0x%llx",
+			return vmm_fail(err, errlen, "-bios %s: TDVF section %u (%s) at 0x%llx is below the firmware at 0x%llx",
 				    m->opts->bios, i, tdvf_section_type_name(s->type),
 				    (unsigned long long)s->memory_address,
 				    (unsigned long long)m->bios_gpa);
 		if ((s->type == TDVF_SECTION_TYPE_TD_HOB || s->type == TDVF_SECTION_TYPE_TEMP_MEM) && in_fw)
-			return fail(err, errlen, "-bios %s: TDVF section %u (%s) lies in the firmware image, not in RAM",
+			return vmm_fail(err, errlen, "-bios %s: TDVF section %u (%s) lies in the firmware image, not in RAM",
 				    m->opts->bios, i, tdvf_section_type_name(s->type));
 	}
 	return 0;
@@ -247,7 +233,7 @@ static int add_sections(struct machine *m, char *err, size_t errlen)
 			continue;	/* left PENDING: the firmware accepts it */
 		src = aligned_alloc(MACHINE_PAGE, s->memory_data_size);
 		if (!src)
-			return fail(err, errlen, "out of memory");
+			return vmm_fail(err, errlen, "out of memory");
 		memset(src, 0, s->memory_data_size);
 		if (s->type == TDVF_SECTION_TYPE_BFV || s->type == TDVF_SECTION_TYPE_CFV)
 			memcpy(src, m->bios + s->data_offset, s->raw_data_size);
@@ -293,9 +279,9 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 	if (kvm_tdx_check_extension(m->boot.host, KVM_CAP_VM_TYPES) & (1L << KVM_X86_TDX_VM)) {
 		ret = kvm_tdx_create_vm(m->boot.host, KVM_X86_TDX_VM, &m->vm);
 		if (ret)
-			return fail(err, errlen, "KVM_CREATE_VM(KVM_X86_TDX_VM): %s", strerror(-ret));
+			return vmm_fail(err, errlen, "KVM_CREATE_VM(KVM_X86_TDX_VM): %s", strerror(-ret));
 	} else {
-		return fail(err, errlen, "vm-type tdx not supported by KVM");
+		return vmm_fail(err, errlen, "vm-type tdx not supported by KVM");
 	}
 	if (get_capabilities(m, err, errlen) || enable_caps(m, err, errlen) || init_vm(m, err, errlen))
 		return -1;
@@ -307,12 +293,12 @@ int tdx_guest_build(struct machine *m, char *err, size_t errlen)
 		v->index = i;
 		ret = kvm_tdx_create_vcpu(m->vm, i, &v->td);
 		if (ret)
-			return fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(-ret));
+			return vmm_fail(err, errlen, "KVM_CREATE_VCPU %u: %s", i, strerror(-ret));
 		if (tdx_ioctl(m, v->td, KVM_TDX_INIT_VCPU, 0, m->hob_gpa, err, errlen))
 			return -1;
 		v->run = kvm_tdx_vcpu_run_page(v->td);
 		if (!v->run)
-			return fail(err, errlen, "out of memory");
+			return vmm_fail(err, errlen, "out of memory");
 	}
 	for (unsigned int i = 0; i < m->nr_ram; i++)
 		if (private_slot(m, i, m->ram[i].gpa, m->ram[i].size, m->ram[i].host, err, errlen))

@@ -13,6 +13,76 @@
 
 #define HLT_WAIT_NS	(10 * 1000 * 1000)
 
+static void kick_others(struct machine *m)
+{
+	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
+		struct vmm_vcpu *o = &m->vcpu[i];
+
+		if (!o->run)
+			continue;
+		__atomic_store_n(&o->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (m->td)
+			kvm_tdx_vcpu_kick(o->td);
+		else if (o->started)
+			pthread_kill(o->thread, SIGUSR1);
+	}
+}
+
+void machine_pause_vcpus(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->pause_requests++;
+	while (m->vcpus_in_run) {
+		struct timespec ts;
+
+		/* Kick again now and then: a kick can land just before KVM_RUN. */
+		kick_others(m);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&m->cond, &m->lock, &ts);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void machine_resume_vcpus(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	if (!--m->pause_requests && !m->stopping) {
+		for (unsigned int i = 0; i < m->nr_vcpus; i++)
+			if (m->vcpu[i].run)
+				__atomic_store_n(&m->vcpu[i].run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	}
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* Wait until no pause is asked for; false when the machine stops. */
+static bool enter_run(struct machine *m)
+{
+	bool ok;
+
+	pthread_mutex_lock(&m->lock);
+	while (m->pause_requests && !m->stopping)
+		pthread_cond_wait(&m->cond, &m->lock);
+	ok = !m->stopping;
+	if (ok)
+		m->vcpus_in_run++;
+	pthread_mutex_unlock(&m->lock);
+	return ok;
+}
+
+static void leave_run(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->vcpus_in_run--;
+	pthread_cond_broadcast(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+}
+
 static void stop_with(struct vmm_vcpu *v, const char *what)
 {
 	fprintf(stderr, "qemu-tdx: vCPU %u: %s\n", v->index, what);
@@ -152,8 +222,10 @@ void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	while (!machine_stopping(m)) {
+	while (enter_run(m)) {
 		long ret = m->td ? kvm_tdx_vcpu_ioctl(v->td, KVM_RUN, NULL) : kvm_plain_run(v);
+
+		leave_run(m);
 
 		if (ret == -EINTR || ret == -EAGAIN)
 			continue;

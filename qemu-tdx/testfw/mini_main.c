@@ -15,7 +15,9 @@
  * "mini-tdvf: waiting" (for QMP tests), "quote" first gets a TDREPORT
  * (REPORTDATA 0x00..0x3f) and a quote for it through GetQuote and prints
  * "mini-tdvf: quote status=0x.. len=0x.." and the quote in hex on
- * "mini-tdvf: quote " lines, "dma-bad" first sends DMA
+ * "mini-tdvf: quote " lines, "tdvmcall-bad" makes TDVMCALLs qemu-tdx
+ * must refuse or answer and prints their statuses on one line, "dma-bad"
+ * first sends DMA
  * requests qemu-tdx must refuse (private descriptor, private buffer) and
  * prints "mini-tdvf: dma-bad refused" when both were.
  * In a TD every port access is TDG.VP.VMCALL<Instruction.IO>.
@@ -272,6 +274,37 @@ static void get_quote(const struct fw *f)
 	}
 }
 
+/*
+ * TDVMCALLs that reach qemu-tdx with bad operands, and two it answers:
+ * prints "mini-tdvf: tdvmcalls A B C D E F G" with the R10 statuses of
+ * MapGPA beyond RAM, GetQuote of 132 KiB, GetQuote of a page still
+ * private, GetQuote with header version 2, SetupEventNotifyInterrupt(0x40),
+ * and R10, R11 of GetTdVmCallInfo(1).
+ */
+static void bad_tdvmcalls(const struct fw *f)
+{
+	volatile uint8_t *q = (volatile uint8_t *)(ALIAS_VA + (DESC_GPA - 0x800000));
+	uint64_t st[7], r11 = 0;
+
+	st[0] = tdvmcall(0x10001, 0x7F000000000ULL | SHARED_BIT, 0x1000, 0, 0, 0);
+	st[1] = tdvmcall(0x10002, DESC_GPA | SHARED_BIT, 0x21000, 0, 0, 0);
+	st[2] = tdvmcall(0x10002, 0x809000ULL | SHARED_BIT, 0x1000, 0, 0, 0);
+	/* DESC_GPA is shared (share_dma_pages): a header with version 2. */
+	*(volatile uint64_t *)q = 2;
+	*(volatile uint64_t *)(q + 8) = 0;
+	*(volatile uint32_t *)(q + 16) = 1024;
+	st[3] = tdvmcall(0x10002, DESC_GPA | SHARED_BIT, 0x1000, 0, 0, 0);
+	st[4] = tdvmcall(0x10004, 0x40, 0, 0, 0, 0);
+	st[5] = tdvmcall(0x10000, 1, 0, 0, 0, &r11);
+	st[6] = r11;
+	puts_(f, "mini-tdvf: tdvmcalls");
+	for (int i = 0; i < 7; i++) {
+		putc_(f, ' ');
+		puthex(f, st[i]);
+	}
+	putc_(f, '\n');
+}
+
 static bool contains(const char *s, const char *w)
 {
 	for (; *s; s++) {
@@ -392,6 +425,8 @@ void mini_main(uint64_t is_td)
 		puts_(f, "mini-tdvf: reporting a fatal error\n");
 		report_payload_failed(f);
 	}
+	if (contains(cmdline, "tdvmcall-bad") && f->td)
+		bad_tdvmcalls(f);
 	if (contains(cmdline, "quote") && f->td)
 		get_quote(f);
 	if (contains(cmdline, "wait")) {

@@ -14,6 +14,12 @@
  *	(the host AUGed 0x800000 but the guest never accepted it: PENDING)
  *	read 4 bytes at the shared GPA 1 << 47 | 0x1000 (no host memory)
  *					-> #VE, then 5: 5, 5
+ *	write 4 bytes there (absolute address)
+ *					-> #VE, then 6: 6, 6
+ *	write 8 bytes at 8(%rdi,%rsi,4) = the same page + 0x18
+ *					-> #VE, then 7: 7, 7
+ *	(KVM finishes an MMIO write before it exits; the #VE must still point
+ *	at the store, which the handler checks by its label)
  *	DONE
  *
  * An EPT-violation #VE has no valid instruction length, so the handler
@@ -60,6 +66,23 @@ ve_mmio_touch:
 ve_mmio_touch_end:
 	movl	VE_COUNT, %eax
 	REPORT	5, $5, %rax
+
+	.globl	ve_mmio_write
+ve_mmio_write:
+	movl	%eax, GUEST_SHARED_VA + 0x1000
+ve_mmio_write_end:
+	movl	VE_COUNT, %eax
+	REPORT	6, $6, %rax
+
+	movq	$(GUEST_SHARED_VA + 0x1000), %rdi
+	movl	$4, %esi
+	movq	$0x1122334455667788, %rax
+	.globl	ve_mmio_write_sib
+ve_mmio_write_sib:
+	movq	%rax, 8(%rdi,%rsi,4)
+ve_mmio_write_sib_end:
+	movl	VE_COUNT, %eax
+	REPORT	7, $7, %rax
 	DONE
 
 /*
@@ -105,8 +128,20 @@ ve_handler:
 	jmp	.Lve_return
 1:	leaq	ve_mmio_touch(%rip), %rax
 	cmpq	%rax, VE_FRAME_RIP
-	jne	.Lve_fault_reason
+	jne	2f
 	leaq	ve_mmio_touch_end(%rip), %rax
+	movq	%rax, VE_FRAME_RIP
+	jmp	.Lve_return
+2:	leaq	ve_mmio_write(%rip), %rax
+	cmpq	%rax, VE_FRAME_RIP
+	jne	3f
+	leaq	ve_mmio_write_end(%rip), %rax
+	movq	%rax, VE_FRAME_RIP
+	jmp	.Lve_return
+3:	leaq	ve_mmio_write_sib(%rip), %rax
+	cmpq	%rax, VE_FRAME_RIP
+	jne	.Lve_fault_reason
+	leaq	ve_mmio_write_sib_end(%rip), %rax
 	movq	%rax, VE_FRAME_RIP
 	jmp	.Lve_return
 

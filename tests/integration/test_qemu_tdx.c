@@ -37,7 +37,7 @@ static char *make_kernel(size_t size, uint32_t *sum)
 	uint8_t *buf = malloc(size);
 	uint32_t x = 0x12345678;
 
-	strcpy(path, "/tmp/test_qemu_tdx_kernel_XXXXXX");
+	qt_template(path, sizeof(path), "/tmp/test_qemu_tdx_kernel_");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_non_null(buf);
@@ -124,6 +124,27 @@ static void test_plain_vm(void **state)
 	free(r);
 }
 
+/*
+ * ovmf-tdvf and its demo payload as a plain VM: the payload's
+ * virtio-console round trip goes through qemu-tdx's device at 0xFEB00000.
+ */
+static void test_plain_vm_ovmf_tdvf_virtio(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	const char *args[] = { "-machine", "q35", "-bios", QEMU_TDX_BUILD_DIR "/ovmf-tdvf/tdvf.fd",
+			       "-kernel", QEMU_TDX_BUILD_DIR "/ovmf-tdvf/payload-demo.elf", "-m", "128M",
+			       "-nographic", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	qt_expect_line(r, "payload: virtio-console round trip of 55 bytes through shared memory OK");
+	qt_expect_line(r, "tdx-emu payload: SUCCESS");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
 static void test_td_fatal_error(void **state)
 {
 	struct qt_result *r = malloc(sizeof(*r));
@@ -162,6 +183,32 @@ static void test_td_dma_refused(void **state)
 	/* ... and the good requests before still worked. */
 	snprintf(line, sizeof(line), "mini-tdvf: kernel size=0x%x sum=0x%x", 5000, sum);
 	qt_expect_line(r, line);
+	qt_expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	free(r);
+}
+
+/*
+ * TDVMCALLs with bad operands reach qemu-tdx and are refused with
+ * INVALID_OPERAND, nothing else happens; the good ones in between work.
+ */
+static void test_td_bad_tdvmcalls(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(16, &sum);
+	const char *args[] = { TD_ARGS, "-m", "128M", "-kernel", kernel, "-append", "tdvmcall-bad",
+			       NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	unlink(kernel);
+	/* MapGPA beyond RAM, GetQuote 132 KiB / private page / version 2: INVALID_OPERAND;
+	 * SetupEventNotifyInterrupt(0x40): 0; GetTdVmCallInfo(1): 0, R11 = bit 1. */
+	qt_expect_line(r, "mini-tdvf: tdvmcalls 0x8000000000000000 0x8000000000000000 "
+			  "0x8000000000000000 0x8000000000000000 0x0 0x0 0x2");
 	qt_expect_line(r, "mini-tdvf: done");
 	assert_int_equal(r->status, 0);
 	free(r);
@@ -215,8 +262,9 @@ static void test_bad_command_lines(void **state)
 static void test_truncated_firmware(void **state)
 {
 	struct qt_result *r = malloc(sizeof(*r));
-	char path[] = "/tmp/test_qemu_tdx_fw_XXXXXX";
-	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY), out = mkstemp(path);
+	char path[64];
+	int in = open(QEMU_TDX_MINI_TDVF, O_RDONLY),
+	    out = mkstemp(qt_template(path, sizeof(path), "/tmp/test_qemu_tdx_fw_"));
 	uint8_t buf[0x10000];
 	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
 			       "tdx-guest,id=tdx0", "-bios", path, NULL };
@@ -244,8 +292,10 @@ int main(void)
 		cmocka_unit_test(test_td_4vcpu_2g),
 		cmocka_unit_test(test_td_3g_highmem),
 		cmocka_unit_test(test_plain_vm),
+		cmocka_unit_test(test_plain_vm_ovmf_tdvf_virtio),
 		cmocka_unit_test(test_td_fatal_error),
 		cmocka_unit_test(test_td_dma_refused),
+		cmocka_unit_test(test_td_bad_tdvmcalls),
 	};
 
 	return cmocka_run_group_tests_name("qemu-tdx", tests, NULL, NULL);

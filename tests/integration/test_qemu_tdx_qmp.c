@@ -27,6 +27,7 @@
 
 #include "qemu_tdx_paths.h"
 #include "td_vcpu.h"
+#include "test_qemu_tdx_util.h"
 
 #define PAGE	4096u
 
@@ -140,7 +141,7 @@ static const char *str(struct json_object *o, const char *a, const char *b)
 
 static void test_qmp_on_a_running_td(void **state)
 {
-	char dir[] = "/tmp/test_qemu_tdx_qmp_XXXXXX", sock[128], qmp_arg[160], kernel[160];
+	char dir[64], sock[128], qmp_arg[160], kernel[160];
 	char want[97], out[8192] = "";
 	struct conn *q = calloc(1, sizeof(*q));
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -156,7 +157,7 @@ static void test_qmp_on_a_running_td(void **state)
 		skip();
 	}
 	assert_non_null(q);
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(qt_template(dir, sizeof(dir), "/tmp/test_qemu_tdx_qmp_")));
 	snprintf(sock, sizeof(sock), "%s/qmp.sock", dir);
 	snprintf(qmp_arg, sizeof(qmp_arg), "unix:%s,server=on,wait=off", sock);
 	snprintf(kernel, sizeof(kernel), "%s/kernel", dir);

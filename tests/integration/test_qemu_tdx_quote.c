@@ -123,8 +123,7 @@ static void test_quote_verified(void **state)
 	(void)state;
 	qt_require_kvm();
 	assert_non_null(r);
-	strcpy(dir, "/tmp/test_qemu_tdx_quote_XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(qt_template(dir, sizeof(dir), "/tmp/test_qemu_tdx_quote_")));
 	snprintf(sock, sizeof(sock), "%s/qgs.sock", dir);
 	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
 	snprintf(env, sizeof(env), "TDX_EMU_STATE_DIR=%s", state_dir);
@@ -183,8 +182,8 @@ static void test_quote_verified(void **state)
 static void test_no_quoting_service(void **state)
 {
 	struct qt_result *r = malloc(sizeof(*r));
-	char kernel[] = "/tmp/test_qemu_tdx_quote_kXXXXXX";
-	int fd = mkstemp(kernel);
+	char kernel[64];
+	int fd = mkstemp(qt_template(kernel, sizeof(kernel), "/tmp/test_qemu_tdx_quote_k"));
 	const char *no_socket[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
 				    "tdx-guest,id=tdx0", "-bios", QEMU_TDX_MINI_TDVF, "-kernel", kernel,
 				    "-append", "quote", "-m", "64M", NULL };
@@ -204,8 +203,7 @@ static void test_no_quoting_service(void **state)
 	qt_expect_line(r, "mini-tdvf: done");
 	assert_int_equal(r->status, 0);
 	/* A socket nobody listens on: the same status, after the connection fails. */
-	strcpy(dir, "/tmp/test_qemu_tdx_quote_XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(mkdtemp(qt_template(dir, sizeof(dir), "/tmp/test_qemu_tdx_quote_")));
 	snprintf(env, sizeof(env), "TDX_EMU_STATE_DIR=%s/state", dir);
 	qt_run(r, dead_socket, env);
 	qt_expect_line(r, "mini-tdvf: quote status=0x8000000000000001 len=0x0");

@@ -70,6 +70,7 @@ void qt_run(struct qt_result *r, const char *const *args, const char *env)
 		if (env)
 			putenv((char *)env);
 		execv(argv[0], (char *const *)argv);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(po[1]);
@@ -94,7 +95,9 @@ void qt_run(struct qt_result *r, const char *const *args, const char *env)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	if (r->status == -1 || r->status == 127)
-		print_error("qemu-tdx stdout:\n%s\nstderr:\n%s\n", r->out, r->err);
+		print_error("qemu-tdx %s %d; stdout:\n%s\nstderr:\n%s\n",
+			    WIFSIGNALED(st) ? "killed by signal" : "exit status",
+			    WIFSIGNALED(st) ? WTERMSIG(st) : r->status, r->out, r->err);
 }
 
 void qt_expect_line(const struct qt_result *r, const char *line)

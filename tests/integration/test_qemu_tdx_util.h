@@ -3,6 +3,8 @@
 #define TEST_QEMU_TDX_UTIL_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #define QT_OUT_CAP	(64 * 1024)
 
@@ -11,6 +13,14 @@ struct qt_result {
 	char out[QT_OUT_CAP];
 	char err[QT_OUT_CAP];
 };
+
+/** qt_template() - "@prefix" and the six trailing 'X' mkstemp()/mkdtemp() want. */
+static inline char *qt_template(char *buf, size_t n, const char *prefix)
+{
+	snprintf(buf, n, "%s%s", prefix, "......");
+	memset(buf + strlen(buf) - 6, 'X', 6);
+	return buf;
+}
 
 /** qt_require_kvm() - skip the test, saying why, when TDs cannot run. */
 void qt_require_kvm(void);

@@ -151,6 +151,16 @@ static void test_ve_io_hlt_pending(void **state)
 	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_READ, (1ULL << 47) | 0x1000, 0);
 	expect_report(t, 0, 5, r);
 	assert_int_equal(r[1], 5);
+	/*
+	 * Writes there, which KVM completes before exiting: the guest's
+	 * handler checks that the #VE's RIP is the store itself.
+	 */
+	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_WRITE, (1ULL << 47) | 0x1000, 0);
+	expect_report(t, 0, 6, r);
+	assert_int_equal(r[1], 6);
+	expect_ve(t, EXIT_REASON_EPT_VIOLATION, EPT_QUAL_WRITE, (1ULL << 47) | 0x1018, 0);
+	expect_report(t, 0, 7, r);
+	assert_int_equal(r[1], 7);
 	expect_report(t, 0, STEP_DONE, NULL);
 }
 

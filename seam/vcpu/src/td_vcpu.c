@@ -343,7 +343,7 @@ static void *gpa_hva(struct td_vm *vm, uint64_t gpa)
  * process_vm_readv() turns an unmapped (PROT_NONE) page into an error
  * instead of a fault.
  */
-static int read_gva(struct td_vcpu *v, uint64_t gva, void *buf, size_t len)
+int td_vcpu_read_gva(struct td_vcpu *v, uint64_t gva, void *buf, size_t len)
 {
 	uint8_t *out = buf;
 
@@ -379,7 +379,7 @@ static uint32_t io_insn_len_before(struct td_vcpu *v, uint64_t rip, const struct
 	uint8_t op_imm = e->io.in ? 0xE4 : 0xE6, op_dx = e->io.in ? 0xEC : 0xEE;
 	uint32_t len;
 
-	if (rip < 3 || read_gva(v, rip - 3, b, sizeof(b)))
+	if (rip < 3 || td_vcpu_read_gva(v, rip - 3, b, sizeof(b)))
 		return 0;
 	if (e->io.port < 256 && (b[1] & ~1) == op_imm && b[2] == e->io.port)
 		len = 2;
@@ -411,6 +411,10 @@ static int rewind_insn(struct td_vcpu *v, struct td_vcpu_exit *e)
 	} else if (after == at_exit.rip && e->reason == TD_VCPU_EXIT_IO) {
 		/* KVM stepped over the I/O instruction before exiting: find its start. */
 		e->insn_len = io_insn_len_before(v, at_exit.rip, e);
+		at_exit.rip -= e->insn_len;
+	} else if (after == at_exit.rip && e->reason == TD_VCPU_EXIT_MMIO && e->mmio.write) {
+		/* An MMIO write is done before the exit: step back onto the store. */
+		e->insn_len = td_vcpu_store_insn_len(v, at_exit.rip, e->mmio.gpa, e->mmio.len);
 		at_exit.rip -= e->insn_len;
 	} else {
 		e->insn_len = 0;	/* not known: VE_INFO says 0 */
@@ -600,7 +604,7 @@ static int halt_check(struct td_vcpu *v, struct td_vcpu_exit *e)
 	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) || ioctl(v->fd, KVM_GET_REGS, &k))
 		return -errno;
 	/* KVM has stepped over the 1-byte HLT: step back onto it. */
-	if (k.rip == 0 || read_gva(v, k.rip - 1, &op, 1) || op != X86_OPCODE_HLT)
+	if (k.rip == 0 || td_vcpu_read_gva(v, k.rip - 1, &op, 1) || op != X86_OPCODE_HLT)
 		return 0;
 	k.rip -= 1;
 	e->reason = TD_VCPU_EXIT_HLT;

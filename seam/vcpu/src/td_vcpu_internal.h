@@ -54,4 +54,14 @@ struct td_vcpu {
 	bool synced;
 };
 
+/* td_vcpu.c: read guest memory at linear @gva through the guest's page tables. */
+int td_vcpu_read_gva(struct td_vcpu *v, uint64_t gva, void *buf, size_t len);
+
+/*
+ * insn.c: the length of the store that ends at @rip and wrote @width
+ * bytes at @gpa (KVM has completed it), 0 when no instruction there fits.
+ */
+uint32_t td_vcpu_store_insn_len(struct td_vcpu *v, uint64_t rip, uint64_t gpa,
+				unsigned int width);
+
 #endif /* TDX_TD_VCPU_INTERNAL_H */

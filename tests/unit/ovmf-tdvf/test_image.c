@@ -175,7 +175,7 @@ static void check_payload(const char *path)
 	uint8_t *f = read_file(path, &size);
 	struct elf_image e;
 
-	if (elf_check(f, size, 0x900000, 0x2000000, &e))
+	if (elf_check(f, size, 0x900000, 0x1800000, &e))
 		fail_msg("%s: %s", path, e.error);
 	assert_int_equal(e.lowest, 0x1000000);
 	free(f);

@@ -7,7 +7,8 @@
  * fw_cfg DMA, the ELF checks and the hand-off without qemu-tdx:
  *
  *  - payload-demo starts in plain-VM mode and stops at the missing
- *    virtio device with its FAILED line and a triple fault;
+ *    virtio device with its FAILED line and a triple fault; with
+ *    virtio=0 it ends with SUCCESS and S5;
  *  - payload-fatal: FAILED with its message;
  *  - a non-ELF payload, no payload, a truncated command line: the
  *    firmware refuses each with its message and a triple fault.
@@ -355,6 +356,25 @@ static void test_demo_plain(void **state)
 	free(k);
 }
 
+/* With virtio=0 the demo skips the device and must end with SUCCESS and S5. */
+static void test_demo_plain_success(void **state)
+{
+	size_t size;
+	uint8_t *k = read_file(TDVF_PAYLOAD_DEMO_PATH, &size);
+	struct vm *v;
+
+	(void)state;
+	v = boot(k, (uint32_t)size, "virtio=0", 9);
+	expect_out(v, "payload: virtio round trip skipped (virtio=0)");
+	expect_out(v, "\ntdx-emu payload: SUCCESS\n");
+	assert_null(strstr(v->out, "FAILED"));
+	assert_true(v->s5);
+	assert_false(v->shutdown_exit);
+	vm_destroy(v);
+	free(v);
+	free(k);
+}
+
 static void test_fatal_payload_plain(void **state)
 {
 	size_t size;
@@ -389,9 +409,9 @@ static void test_bad_payloads_refused(void **state)
 	vm_destroy(v);
 	free(v);
 
-	/* The ELF cut short: its segments run past the file. */
+	/* The ELF cut short: its section headers (at its end) are past the file. */
 	v = boot(k, 0x2000, NULL, 0);
-	expect_out(v, "ovmf-tdvf: FATAL: payload refused: ELF segment data lies outside the file");
+	expect_out(v, "ovmf-tdvf: FATAL: payload refused: ELF section headers lie outside the file");
 	vm_destroy(v);
 	free(v);
 
@@ -408,6 +428,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demo_plain),
+		cmocka_unit_test(test_demo_plain_success),
 		cmocka_unit_test(test_fatal_payload_plain),
 		cmocka_unit_test(test_bad_payloads_refused),
 	};

@@ -50,9 +50,9 @@ static void test_full_td_command_line(void **state)
 	(void)state;
 	for (int i = 0; i < 48; i++)
 		digest[i] = (uint8_t)i;
-	/* -name has only guest= here: debug-threads is refused. */
-	assert_int_equal(parse(&o, err, args), -1);
-	assert_string_equal(err, "qemu-tdx: -name guest=td1,debug-threads=on: Invalid parameter 'debug-threads'");
+	/* debug-threads is accepted (and changes nothing); both forms give the same options. */
+	assert_int_equal(parse(&o, err, args), 0);
+	assert_string_equal(o.name, "td1");
 	assert_int_equal(parse(&o, err, fixed), 0);
 	assert_true(vmm_opts_is_td(&o));
 	assert_string_equal(o.cgs_id, "tdx0");
@@ -97,6 +97,9 @@ static void test_values(void **state)
 			     "-object", "tdx-guest,id=t,attributes=0x40000000,sept-ve-disable=on",
 			     "-M", "pc-q35-10.1,confidential-guest-support=t", "-serial", "none",
 			     "-qmp", "unix:/s,server,nowait", "-name", "plain", NULL };
+	const char *a3[] = { "-bios", "f", "-smp", "sockets=2,cores=2,threads=1", "-cpu",
+			     "host,migratable=on", "-no-user-config", NULL };
+	const char *a4[] = { "-bios", "f", "-smp", "4,sockets=1,dies=1,clusters=1,cores=4,threads=1", NULL };
 	const char *a2[] = { "-bios", "f", "-m", "1024", "-object",
 			     "tdx-guest,id=t,quote-generation-socket=/q,sept-ve-disable=no", NULL };
 
@@ -114,6 +117,36 @@ static void test_values(void **state)
 	assert_int_equal(o.attributes, 0);
 	assert_string_equal(o.qgs_socket, "/q");
 	assert_false(vmm_opts_is_td(&o));		/* an object alone is not a TD */
+	assert_int_equal(parse(&o, err, a3), 0);
+	assert_int_equal(o.smp, 4);			/* from the topology */
+	assert_int_equal(parse(&o, err, a4), 0);
+	assert_int_equal(o.smp, 4);
+}
+
+/* libvirt's form (reference host-stack.md 5.4): a JSON -object and extra machine properties. */
+static void test_libvirt_command_line(void **state)
+{
+	const char *args[] = { "-machine",
+		"pc-q35-10.1,usb=off,vmport=off,dump-guest-core=off,confidential-guest-support=lsec0,kernel_irqchip=split,hpet=off",
+		"-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"lsec0\",\"mrconfigid\":\"" DIGEST_B64
+		"\",\"mrowner\":\"" DIGEST_B64 "\",\"mrownerconfig\":\"" DIGEST_B64
+		"\",\"quote-generation-socket\":{\"type\":\"unix\",\"path\":\"/var/run/tdx-qgs/qgs.socket\"},"
+		"\"attributes\":268435456}", "-bios", "f", NULL };
+	const char *sept[] = { "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"sept-ve-disable\":false}",
+			       "-bios", "f", NULL };
+	struct vmm_opts o;
+	char err[512];
+
+	(void)state;
+	if (parse(&o, err, args))
+		fail_msg("%s", err);
+	assert_true(vmm_opts_is_td(&o));
+	assert_string_equal(o.tdx_id, "lsec0");
+	assert_int_equal(o.attributes, 0x10000000);
+	assert_string_equal(o.qgs_socket, "/var/run/tdx-qgs/qgs.socket");
+	assert_int_equal(o.mrowner[47], 47);
+	assert_int_equal(parse(&o, err, sept), 0);
+	assert_int_equal(o.attributes, 0);
 }
 
 struct bad {
@@ -164,7 +197,12 @@ static const struct bad bad_cases[] = {
 	{ { "-bios", "f", "-smp", "65", NULL }, "qemu-tdx: -smp 65: Invalid SMP CPUs 65: must be 1..64" },
 	{ { "-bios", "f", "-smp", "two", NULL }, "qemu-tdx: -smp two: Parameter 'cpus' expects a number" },
 	{ { "-bios", "f", "-smp", "2,maxcpus=4", NULL }, "qemu-tdx: -smp 2,maxcpus=4: maxcpus (4) must equal cpus (2): qemu-tdx has no CPU hotplug" },
-	{ { "-bios", "f", "-smp", "2,sockets=2", NULL }, "qemu-tdx: -smp 2,sockets=2: Invalid parameter 'sockets'" },
+	{ { "-bios", "f", "-smp", "2,sockets=2,cores=2", NULL }, "qemu-tdx: -smp 2,sockets=2,cores=2: Invalid CPU topology: product of the hierarchy must match maxcpus: sockets (2) * dies (1) * clusters (1) * cores (2) * threads (1) != maxcpus (2)" },
+	{ { "-bios", "f", "-smp", "2,sockets=0", NULL }, "qemu-tdx: -smp 2,sockets=0: Parameter 'sockets' expects a number" },
+	{ { "-bios", "f", "-smp", "2,books=2", NULL }, "qemu-tdx: -smp 2,books=2: Invalid parameter 'books'" },
+	{ { "-bios", "f", "-cpu", "host,+avx512f", NULL }, "qemu-tdx: -cpu host,+avx512f: CPU property '+avx512f' is not supported by qemu-tdx" },
+	{ { "-bios", "f", "-cpu", "host,migratable=maybe", NULL }, "qemu-tdx: -cpu host,migratable=maybe: CPU property 'migratable' is not supported by qemu-tdx" },
+	{ { "-bios", "f", "-name", "td,debug-threads=2", NULL }, "qemu-tdx: -name td,debug-threads=2: Parameter 'debug-threads' expects 'on' or 'off'" },
 	{ { "-bios", "f", "-qmp", "tcp:localhost:4444", NULL }, "qemu-tdx: -qmp tcp:localhost:4444: qemu-tdx supports only -qmp unix:PATH,server=on,wait=off" },
 	{ { "-bios", "f", "-qmp", "unix:/s,server=on", NULL }, "qemu-tdx: -qmp unix:/s,server=on: qemu-tdx supports only a listening QMP socket (server=on,wait=off)" },
 	{ { "-bios", "f", "-qmp", "unix:/s,wait=off", NULL }, "qemu-tdx: -qmp unix:/s,wait=off: qemu-tdx supports only a listening QMP socket (server=on,wait=off)" },
@@ -176,6 +214,19 @@ static const struct bad bad_cases[] = {
 	{ { "-m", "64M", NULL }, "qemu-tdx: -bios: a firmware image is required (qemu-tdx has no built-in BIOS)" },
 	{ { "-bios", "", NULL }, "qemu-tdx: -bios : empty file name" },
 	{ { "-bios", "f", "-name", "guest=", NULL }, "qemu-tdx: -name guest=: invalid guest name" },
+	{ { "-bios", "f", "-machine", "q35,usb=on", NULL }, "qemu-tdx: -machine q35,usb=on: usb=on is not supported by qemu-tdx" },
+	{ { "-bios", "f", "-machine", "q35,hpet=maybe", NULL }, "qemu-tdx: -machine q35,hpet=maybe: Parameter 'hpet' expects 'on' or 'off'" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":", NULL }, "qemu-tdx: -object {\"qom-type\":: Invalid JSON syntax" },
+	{ { "-bios", "f", "-object", "{\"id\":\"t\"}", NULL }, "qemu-tdx: -object {\"id\":\"t\"}: Parameter 'qom-type' is missing" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"sev-guest\",\"id\":\"t\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"sev-guest\",\"id\":\"t\"}: invalid object type: sev-guest" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\"}: Parameter 'id' is missing" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":\"1\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":\"1\"}: Parameter 'attributes' expects uint64" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":1}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"attributes\":1}: Current QEMU doesn't support attributes.debug[bit 0] for TDX VM" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"x\":1}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"x\":1}: Property 'tdx-guest.x' not found" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"4050\"}}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"4050\"}}: quote-generation-socket.type=vsock: qemu-tdx supports only unix sockets" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":\"/x\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"quote-generation-socket\":\"/x\"}: quote-generation-socket: expects a SocketAddress object" },
+	{ { "-bios", "f", "-object", "{\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"mrowner\":\"AAAA\"}", NULL }, "qemu-tdx: -object {\"qom-type\":\"tdx-guest\",\"id\":\"t\",\"mrowner\":\"AAAA\"}: TDX 'mrowner': sha384 digest was 3 bytes, expected 48 bytes" },
+	{ { "-bios", "f", "-object", "[1,2]", NULL }, "qemu-tdx: -object [1,2]: invalid object type: [1" },
 };
 
 static void test_every_bad_option(void **state)
@@ -227,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_full_td_command_line),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_libvirt_command_line),
 		cmocka_unit_test(test_every_bad_option),
 		cmocka_unit_test(test_sizes_and_base64),
 	};

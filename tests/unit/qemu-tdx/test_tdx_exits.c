@@ -86,7 +86,7 @@ static void test_fatal_message_hostile(void **state)
 	/* Mask bits of registers that carry no message (RAX, R10...) are ignored. */
 	g[R12] = 0;
 	g[RCX] = (1u << RAX) | (1u << R10) | (1u << R12) | (1u << R13);
-	g[RAX] = str8("XXXXXXXX");
+	g[RAX] = str8("raxbytes");
 	assert_int_equal(tdx_fatal_message(g, msg, sizeof(msg), &code, &has_gpa, &gpa), 0);
 	assert_string_equal(msg, "");
 }
