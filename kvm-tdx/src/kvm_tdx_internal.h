@@ -10,6 +10,7 @@
 #define TDX_KVM_TDX_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include <linux/kvm.h>
@@ -93,6 +94,10 @@ struct kvm_tdx_vcpu {
 	bool map_private;		/* MapGPA in progress: direction, where, how far */
 	uint64_t map_gpa, map_end, map_piece;
 
+	/* In TDH.VP.ENTER now, and how many entries so far (run.c; for TLB tracking). */
+	atomic_bool in_guest;
+	atomic_ulong entries;
+
 	/* Interrupts (irq.c) */
 	uint64_t pid_pa;		/* posted-interrupt descriptor, 0 until INIT_VCPU */
 	pthread_mutex_t halt_lock;	/* TDVMCALL<HLT> sleeps on halt_cond */
@@ -139,6 +144,15 @@ int kvm_tdx_cpuid_config(struct kvm_tdx_vm *vm, struct kvm_tdx_cpuid_entry2 *e,
 			 unsigned int *nr);
 int kvm_tdx_seamcall_errno(struct kvm_tdx_vm *vm, const char *leaf, uint64_t status,
 			   struct kvm_tdx_cmd *cmd);
+
+/* run.c */
+/*
+ * kvm_tdx_vcpus_kick_and_wait() - after TDH.MEM.TRACK: make every vCPU in
+ * the TD exit once (it enters again by itself), so that REMOVE finds the
+ * TLB tracking done (Linux's KVM_REQ_OUTSIDE_GUEST_MODE).  -ETIMEDOUT if
+ * one never leaves.
+ */
+int kvm_tdx_vcpus_kick_and_wait(struct kvm_tdx_vm *vm);
 
 /* irq.c */
 int kvm_tdx_vcpu_pi_init(struct kvm_tdx_vcpu *v, struct kvm_tdx_cmd *cmd);

@@ -5,6 +5,7 @@
  * levels, PAGE.ADD, MR.EXTEND), and reclaim at teardown.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,20 +109,46 @@ static bool page_private(const struct kvm_tdx_memslot *s, uint64_t gpa)
 
 static uint64_t *gmem_page_slot(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s, uint64_t gpa);
 
+#define CONVERT_RETRIES	1000
+
 /*
- * Linux's private-to-shared path for one 4 KiB page: BLOCK, TRACK (the
- * module's engine has already dropped the mapping, so no vCPU can still
- * reach it), REMOVE, then the page is flushed, cleared and freed.
+ * Linux's private-to-shared path for one 4 KiB page: BLOCK, TRACK, every
+ * vCPU out of the TD once (they enter again under the new TLB epoch),
+ * REMOVE, then the page is flushed, cleared and freed.
  */
 static int remove_private_page(struct kvm_tdx_vm *vm, struct kvm_tdx_memslot *s, uint64_t gpa)
 {
 	uint64_t *slot = gmem_page_slot(vm, s, gpa), pa = *slot, st;
+	unsigned int n;
 
-	st = host_tdh_mem_range_block(vm->host, vm->tdr_pa, gpa, 0, NULL, NULL);
-	if (st == TDX_SUCCESS)
+	/*
+	 * A vCPU entering, exiting or in a TDCALL holds the TD for a moment
+	 * (busy); one still inside from before the last TRACK keeps the epoch
+	 * from moving.  Retry as Linux does, kicking the vCPUs out.
+	 */
+	for (n = 0;; n++) {
+		st = host_tdh_mem_range_block(vm->host, vm->tdr_pa, gpa, 0, NULL, NULL);
+		if (!tdx_status_is_busy(st) || n == CONVERT_RETRIES)
+			break;
+		sched_yield();
+	}
+	for (n = 0; st == TDX_SUCCESS; n++) {
 		st = host_tdh_mem_track(vm->host, vm->tdr_pa);
-	if (st == TDX_SUCCESS)
+		if (!tdx_status_is_busy(st) || n == CONVERT_RETRIES)
+			break;
+		kvm_tdx_vcpus_kick_and_wait(vm);
+	}
+	for (n = 0; st == TDX_SUCCESS || tdx_status_is_busy(st) ||
+		    tdx_status_code_eq(st, TDX_TLB_TRACKING_NOT_DONE); n++) {
+		if (n == CONVERT_RETRIES || kvm_tdx_vcpus_kick_and_wait(vm)) {
+			host_log(vm->host, "converting 0x%llx: the vCPUs did not leave the TD",
+				 (unsigned long long)gpa);
+			return -EIO;
+		}
 		st = host_tdh_mem_page_remove(vm->host, vm->tdr_pa, gpa, 0, NULL, NULL);
+		if (st == TDX_SUCCESS)
+			break;
+	}
 	if (st != TDX_SUCCESS) {
 		kvm_tdx_seamcall_errno(vm, "TDH.MEM.PAGE.REMOVE (conversion)", st, NULL);
 		return -EIO;

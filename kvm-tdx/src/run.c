@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <tdx/kvm_tdx_uapi.h>
 #include <tdx/tdx_seamcall.h>
@@ -27,6 +28,7 @@
 #define KVM_TDX_RUN_SIZE	8192
 #define KVM_ENOSYS		1000	/* what KVM answers an unknown hypercall */
 #define MAP_GPA_CHUNK		(2ULL << 20)	/* KVM cuts MapGPA into 2 MiB pieces */
+#define KICK_WAIT_ROUNDS	100000		/* x 20 us: 2 s for a kicked vCPU to leave */
 
 struct kvm_run *kvm_tdx_vcpu_run_page(struct kvm_tdx_vcpu *vcpu)
 {
@@ -358,8 +360,11 @@ int kvm_tdx_vcpu_run(struct kvm_tdx_vcpu *v)
 		}
 		struct tdx_module_args in = v->io;
 
+		atomic_fetch_add(&v->entries, 1);
+		atomic_store(&v->in_guest, true);
 		v->enter_ret = host_tdh_vp_enter(v->vm->host, (unsigned int)v->last_cpu,
 						 v->tdvpr_pa, &v->io);
+		atomic_store(&v->in_guest, false);
 		/* Another vCPU of the TD holds it for a moment: enter again. */
 		if (tdx_status_code_eq(v->enter_ret, TDX_OPERAND_BUSY)) {
 			v->io = in;
@@ -371,6 +376,32 @@ int kvm_tdx_vcpu_run(struct kvm_tdx_vcpu *v)
 		if (ret < 0)
 			return ret;
 	}
+}
+
+int kvm_tdx_vcpus_kick_and_wait(struct kvm_tdx_vm *vm)
+{
+	unsigned long seen[KVM_TDX_MAX_VCPUS];
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_tdx_vcpu *v = vm->vcpus[i];
+
+		seen[i] = atomic_load(&v->entries);
+		if (atomic_load(&v->in_guest) && v->last_cpu >= 0)
+			platform_lp_kick(vm->host->plat, (unsigned int)v->last_cpu);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_tdx_vcpu *v = vm->vcpus[i];
+		struct timespec pause = { 0, 20000 };
+
+		/* Out of the TD, or in again since the kick (with the new epoch). */
+		for (unsigned int n = 0; atomic_load(&v->in_guest) &&
+					 atomic_load(&v->entries) == seen[i]; n++) {
+			if (n == KICK_WAIT_ROUNDS)
+				return -ETIMEDOUT;
+			nanosleep(&pause, NULL);
+		}
+	}
+	return 0;
 }
 
 int kvm_tdx_vcpu_kick(struct kvm_tdx_vcpu *v)

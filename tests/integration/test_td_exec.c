@@ -366,6 +366,49 @@ static void test_msr_ve_and_gp(void **state)
 	expect_report(t, 0, STEP_DONE, NULL);
 }
 
+struct runner {
+	struct kvm_tdx_vcpu *vcpu;
+	long ret;
+};
+
+static void *run_until_stopped(void *p)
+{
+	struct runner *r = p;
+
+	r->ret = kvm_tdx_vcpu_ioctl(r->vcpu, KVM_RUN, NULL);
+	return NULL;
+}
+
+/*
+ * A page goes shared while another vCPU spins inside the TD: after
+ * TDH.MEM.TRACK kvm-tdx kicks it out once, so REMOVE finds the tracking
+ * done (without the kick it fails TDX_TLB_TRACKING_NOT_DONE).
+ */
+static void test_conversion_while_a_vcpu_runs(void **state)
+{
+	struct tdrun *t = *state = td_start(GUEST_IMAGE_SPIN, 2, TD_ATTR_SEPT_VE_DISABLE);
+	struct kvm_memory_attributes shared = { .address = 0x100000, .size = 0x1000 };
+	struct runner r = { .vcpu = t->vcpu[1] };
+	struct kvm_run *run = kvm_tdx_vcpu_run_page(t->vcpu[1]);
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	pthread_t th;
+	long ret;
+
+	expect_report(t, 0, 1, NULL);		/* vCPU 0 built the page tables */
+	assert_non_null(run);
+	assert_int_equal(pthread_create(&th, NULL, run_until_stopped, &r), 0);
+	nanosleep(&ts, NULL);			/* vCPU 1 reported (kvm-tdx answers) and spins */
+	ret = kvm_tdx_vm_ioctl(t->vm, KVM_SET_MEMORY_ATTRIBUTES, &shared);
+	/* vCPU 1 back out first, so that a failure cannot leave it running. */
+	run->immediate_exit = 1;
+	assert_int_equal(kvm_tdx_vcpu_kick(t->vcpu[1]), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(ret, 0);
+	assert_int_equal(kvm_tdx_vm_private_pa(t->vm, 0x100000), 0);
+	assert_int_equal(r.ret, -EINTR);
+	assert_int_equal(run->exit_reason, KVM_EXIT_INTR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +424,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_host_write_poisons_td_page_machine_check, td_stop),
 		cmocka_unit_test_teardown(test_host_preemption_exits_spinning_td, td_stop),
 		cmocka_unit_test_teardown(test_msr_ve_and_gp, td_stop),
+		cmocka_unit_test_teardown(test_conversion_while_a_vcpu_runs, td_stop),
 	};
 
 	return cmocka_run_group_tests_name("TD execution", tests, NULL, NULL);

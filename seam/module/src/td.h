@@ -97,6 +97,13 @@ struct td {
 	unsigned int num_vcpus;
 	unsigned int num_assoc_vcpus;
 	uint64_t td_epoch;
+	/*
+	 * vCPUs inside the TD that entered in an even / odd epoch (TDCS
+	 * REFCOUNT): VP.ENTER counts itself in at entry and out at its TD
+	 * exit.  TLB tracking of a page blocked in epoch B is done once the
+	 * epoch moved past B and nobody who entered in B is still inside.
+	 */
+	unsigned int epoch_refcount[2];
 
 	/* Execution (tdh_vp_enter.c): the TD's KVM VM, made at the first VP.ENTER. */
 	struct td_vm *engine;

@@ -362,10 +362,11 @@ tdx_status_t tdh_mem_track(struct tdx_module *mod, struct plat_lp *lp,
 	st = td_check_state(td, OPS_BUILT, false);
 	if (st != TDX_SUCCESS)
 		goto out;
-	/*
-	 * With no vCPU inside the TD in the previous epoch, the epoch may
-	 * advance (TD entry, which keeps the refcounts, comes with VP.ENTER).
-	 */
+	/* The epoch may advance only when nobody is left inside from the one before. */
+	if (td->epoch_refcount[(td->td_epoch - 1) & 1]) {
+		st = TDX_PREVIOUS_TLB_EPOCH_BUSY;
+		goto out;
+	}
 
 	/* Commit: nothing below may fail. */
 	td->td_epoch++;

@@ -30,8 +30,13 @@ void mem_report_sept(struct tdx_module_args *args, const struct sept_ref *ref)
 
 bool mem_tlb_tracked(const struct td *td, uint64_t bepoch)
 {
-	/* No vCPU runs yet in this module version, so the refcounts are 0. */
-	return bepoch < td->td_epoch;
+	/*
+	 * Two epochs on, TRACK itself waited for epoch @bepoch to drain (its
+	 * refcount slot is reused); one epoch on, it must be empty now.
+	 */
+	if (bepoch >= td->td_epoch)
+		return false;
+	return bepoch + 1 < td->td_epoch || !td->epoch_refcount[bepoch & 1];
 }
 
 bool mem_tracking_required(const struct td *td)

@@ -416,6 +416,8 @@ tdx_status_t tdh_vp_enter(struct tdx_module *mod, struct plat_lp *lp,
 	if (v->assoc_lp == VCPU_NOT_ASSOCIATED)
 		vcpu_associate(td, v, lp_index(lp));
 	v->last_td_exit = VCPU_LAST_EXIT_ASYNC_FAULT;
+	v->entry_epoch = td->td_epoch;
+	td->epoch_refcount[v->entry_epoch & 1]++;
 	vcpu_state_transition(v, VCPU_ACTIVE);
 	td_unlock(td);
 
@@ -434,6 +436,7 @@ tdx_status_t tdh_vp_enter(struct tdx_module *mod, struct plat_lp *lp,
 		td_vcpu_get_gprs(v->engine, gpr, &rip);
 
 	pthread_mutex_lock(&td->lock);
+	td->epoch_refcount[v->entry_epoch & 1]--;
 	if (exit.status & TDX_STATUS_NON_RECOVERABLE) {
 		vcpu_state_transition(v, VCPU_DISABLED);
 	} else {

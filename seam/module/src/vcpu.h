@@ -137,6 +137,7 @@ struct vcpu {
 
 	/* Execution (tdh_vp_enter.c). */
 	struct td_vcpu *engine;		/* the KVM vCPU, from the first VP.ENTER */
+	uint64_t entry_epoch;		/* the TD's epoch when this VP.ENTER began */
 	uint64_t tdvmcall_mask;		/* RCX of the last TDG.VP.VMCALL */
 	struct vcpu_ve_info ve_info;
 
