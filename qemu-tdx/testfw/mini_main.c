@@ -446,6 +446,12 @@ void mini_main(uint64_t is_td)
 		puts_(f, "mini-tdvf: reporting a fatal error\n");
 		report_payload_failed(f);
 	}
+	/* "touch-hole": read private GPA 0x7F000000, where a 64 MiB guest has no RAM. */
+	if (contains(cmdline, "touch-hole")) {
+		puts_(f, "mini-tdvf: touching 0x7f000000\n");
+		(void)*(volatile uint64_t *)0x7F000000ULL;
+		puts_(f, "mini-tdvf: touched\n");
+	}
 	if (contains(cmdline, "tdvmcall-bad") && f->td)
 		bad_tdvmcalls(f);
 	if (contains(cmdline, "quote") && f->td)

@@ -215,6 +215,26 @@ static void test_td_bad_tdvmcalls(void **state)
 	free(r);
 }
 
+/* A private access where there is no RAM: KVM_EXIT_MEMORY_FAULT that qemu-tdx cannot serve. */
+static void test_td_access_outside_ram(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(16, &sum);
+	const char *args[] = { TD_ARGS, "-m", "64M", "-kernel", kernel, "-append", "touch-hole", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	unlink(kernel);
+	qt_expect_line(r, "mini-tdvf: touching 0x7f000000");
+	assert_null(strstr(r->out, "mini-tdvf: touched"));
+	qt_expect_err(r, "qemu-tdx: vCPU 0: access to private GPA 0x7f000000 (0x1000 bytes) outside convertible RAM: Invalid argument");
+	assert_int_equal(r->status, 1);
+	free(r);
+}
+
 /* The tdx-guest object's attributes reach the TD (TDG.VP.INFO); KVM's limits are enforced. */
 static void test_td_attributes(void **state)
 {
@@ -324,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_td_dma_refused),
 		cmocka_unit_test(test_td_bad_tdvmcalls),
 		cmocka_unit_test(test_td_attributes),
+		cmocka_unit_test(test_td_access_outside_ram),
 	};
 
 	return cmocka_run_group_tests_name("qemu-tdx", tests, NULL, NULL);
