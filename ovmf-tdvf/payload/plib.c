@@ -97,23 +97,8 @@ uint32_t mmio_read32(volatile void *va)
 	return v;
 }
 
-/*
- * In a TD, writes go to the VMM with TDG.VP.VMCALL<#VE.RequestMMIO>
- * directly: tdx-emu's engine delivers the #VE of an MMIO *write* with RIP
- * already past the MOV (and no length), which no #VE handler can emulate.
- * Reads take the #VE path through the firmware's MOV decoder.
- */
 void mmio_write32(volatile void *va, uint32_t v)
 {
-	if (plib_is_td) {
-		uint64_t data = v;
-		uint64_t gpa = (uint64_t)(uintptr_t)va - TDVF_SHARED_ALIAS_VA;
-		uint64_t st = tdvmcall_mmio(4, 1, gpa | plib_shared_mask, &data);
-
-		if (st)
-			pfail("TDVMCALL<MMIO> write of GPA 0x%lx failed: 0x%lx", gpa, st);
-		return;
-	}
 	__asm__ volatile("movl %0, (%1)" : : "r"(v), "r"(va) : "memory");
 }
 

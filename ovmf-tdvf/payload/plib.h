@@ -33,7 +33,11 @@ __attribute__((noreturn)) void pshutdown(void);
 /* VA of shared GPA (gpa | shared bit), through the firmware's shared alias. */
 void *pshared(uint64_t gpa);
 
-/* MMIO at a VA of the shared alias (TD) or identity map (plain VM); see plib.c. */
+/*
+ * MMIO at a VA of the shared alias (TD) or the identity map (plain VM), by
+ * MOV only: in a TD the firmware's #VE handler decodes it (EPT violation on
+ * a shared GPA) into TDG.VP.VMCALL<#VE.RequestMMIO>.
+ */
 uint32_t mmio_read32(volatile void *va);
 void mmio_write32(volatile void *va, uint32_t v);
 

@@ -94,6 +94,21 @@ static int check_ehdr(const struct elf64_ehdr *eh, size_t size, struct elf_image
 		return fail(img, "ELF program headers lie outside the file");
 	if (eh->e_phoff % 8)
 		return fail(img, "ELF program headers are misaligned");
+	if (eh->e_flags != 0)
+		return fail(img, "ELF flags are not 0 (x86-64 defines none)");
+	/* Section headers are not used for loading, but must be consistent. */
+	if (eh->e_shnum == 0) {
+		if (eh->e_shoff != 0 || eh->e_shstrndx != 0)
+			return fail(img, "ELF section header fields without section headers");
+	} else {
+		if (eh->e_shentsize != 64)
+			return fail(img, "ELF section header size is not 64");
+		if (eh->e_shoff < sizeof(struct elf64_ehdr) || eh->e_shoff > size ||
+		    (size - eh->e_shoff) / 64 < eh->e_shnum)
+			return fail(img, "ELF section headers lie outside the file");
+		if (eh->e_shstrndx >= eh->e_shnum)
+			return fail(img, "ELF section name table index out of range");
+	}
 	return 0;
 }
 

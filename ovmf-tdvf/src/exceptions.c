@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fw.h"
+#include "mmio_decode.h"
 #include "tdvf_layout.h"
 #include "tdx_guest.h"
 
@@ -148,99 +149,34 @@ static void ve_io(struct tdvf_frame *f, const struct tdg_ve_info *ve)
 		set_reg(&f->rax, size, data, 0);
 }
 
-/*
- * The MOVs that may touch MMIO: 88/89 (store), 8A/8B (load), C6/C7 /0
- * (store immediate), 0F B6/B7 (MOVZX load), with 66 and REX prefixes.
- * Returns the instruction length.
- */
+/* An EPT violation on a shared GPA: the MOV at RIP, decoded, as TDVMCALL<MMIO>.  Returns its length. */
 static unsigned int ve_mmio(struct tdvf_frame *f, const struct tdg_ve_info *ve)
 {
-	const uint8_t *ip = (const uint8_t *)(uintptr_t)f->rip;
-	const uint8_t *p = ip;
-	unsigned int opsize = 4, size, rex = 0, len;
-	int write, zext = 0, imm_bytes = 0;
-	uint8_t op, modrm, mod, rm;
-	unsigned int reg;
+	struct mmio_insn in;
+	const char *why = "";
 	uint64_t data = 0, st;
 
-	if (*p == 0x66) {
-		opsize = 2;
-		p++;
-	}
-	if ((*p & 0xF0) == 0x40)
-		rex = *p++;
-	if (rex & 0x8)
-		opsize = 8;
-	op = *p++;
-	switch (op) {
-	case 0x88: write = 1; size = 1; break;
-	case 0x89: write = 1; size = opsize; break;
-	case 0x8A: write = 0; size = 1; break;
-	case 0x8B: write = 0; size = opsize; break;
-	case 0xC6: write = 1; size = 1; imm_bytes = 1; break;
-	case 0xC7: write = 1; size = opsize; imm_bytes = opsize == 2 ? 2 : 4; break;
-	case 0x0F:
-		op = *p++;
-		if (op != 0xB6 && op != 0xB7)
-			tdvf_fatal("#VE: MMIO by an instruction not emulated (0F %02x) at 0x%lx",
-				   op, f->rip);
-		write = 0;
-		zext = 1;
-		size = op == 0xB6 ? 1 : 2;
-		break;
-	default:
-		tdvf_fatal("#VE: MMIO by an instruction not emulated (%02x) at 0x%lx", op, f->rip);
-	}
-	modrm = *p++;
-	mod = modrm >> 6;
-	reg = ((modrm >> 3) & 7) | ((rex & 0x4) ? 8 : 0);
-	rm = modrm & 7;
-	if (mod == 3)
-		tdvf_fatal("#VE: MMIO decode found a register operand at 0x%lx", f->rip);
-	if ((op == 0xC6 || op == 0xC7) && (modrm & 0x38))
-		tdvf_fatal("#VE: MMIO decode: C6/C7 with a reg field at 0x%lx", f->rip);
-	if (rm == 4) {
-		uint8_t sib = *p++;
-
-		if (mod == 0 && (sib & 7) == 5)
-			p += 4;
-	}
-	if (mod == 0 && rm == 5)
-		p += 4;
-	else if (mod == 1)
-		p += 1;
-	else if (mod == 2)
-		p += 4;
-
-	if (write) {
-		if (imm_bytes == 1)
-			data = *p;
-		else if (imm_bytes == 2)
-			data = (uint16_t)(p[0] | p[1] << 8);
-		else if (imm_bytes == 4)
-			data = (uint64_t)(int64_t)(int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-							   (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-		else if (size == 1 && !rex && reg >= 4)
-			data = *frame_gpr(f, reg - 4) >> 8;
+	if (mmio_decode((const uint8_t *)(uintptr_t)f->rip, 15, &in, &why))
+		tdvf_fatal("#VE: MMIO to GPA 0x%lx at RIP 0x%lx: %s", ve->gpa, f->rip, why);
+	if (in.write) {
+		if (in.has_imm)
+			data = in.imm;
+		else if (in.high_byte)
+			data = *frame_gpr(f, in.reg) >> 8;
 		else
-			data = *frame_gpr(f, reg);
-		data &= size_mask(size);
+			data = *frame_gpr(f, in.reg);
+		data &= size_mask(in.size);
 	}
-	p += imm_bytes;
-	len = (unsigned int)(p - ip);
-
-	st = tdvmcall_mmio(size, write, ve->gpa, &data);
+	st = tdvmcall_mmio(in.size, in.write, ve->gpa, &data);
 	if (st)
 		tdvf_fatal("TDVMCALL<MMIO> GPA 0x%lx failed: 0x%lx", ve->gpa, st);
-	if (!write) {
-		if (zext)
-			*frame_gpr(f, reg) = data & size_mask(size);
-		else if (size == 1 && !rex && reg >= 4)
-			set_reg(frame_gpr(f, reg - 4), 1, data, 1);
+	if (!in.write) {
+		if (in.zero_extend)
+			*frame_gpr(f, in.reg) = data & size_mask(in.size);
 		else
-			set_reg(frame_gpr(f, reg), size, data, 0);
+			set_reg(frame_gpr(f, in.reg), in.size, data, in.high_byte);
 	}
-	return len;
+	return in.len;
 }
 
 static void handle_ve(struct tdvf_frame *f)

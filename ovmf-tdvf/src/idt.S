@@ -1,6 +1,6 @@
 /*
  * Exception entry for vectors 0..31 (the IDT itself is filled in by
- * exceptions.c).  Every stub pushes an error code (0 where the CPU does
+ * exceptions.c).  Every entry pushes an error code (0 where the CPU does
  * not) and the vector, then the common path saves the GPRs as a
  * struct tdvf_frame and calls tdvf_exception(frame), which may edit the
  * frame (the #VE emulation writes RAX and advances RIP).
@@ -25,7 +25,7 @@ tdvf_idt_desc:
 	.text
 	.code64
 
-.macro STUB vector, has_error
+.macro VECTOR_ENTRY vector, has_error
 	.balign	16
 	.globl	tdvf_vector_\vector
 tdvf_vector_\vector:
@@ -36,38 +36,38 @@ tdvf_vector_\vector:
 	jmp	exception_common
 .endm
 
-	STUB 0, 0
-	STUB 1, 0
-	STUB 2, 0
-	STUB 3, 0
-	STUB 4, 0
-	STUB 5, 0
+	VECTOR_ENTRY 0, 0
+	VECTOR_ENTRY 1, 0
+	VECTOR_ENTRY 2, 0
+	VECTOR_ENTRY 3, 0
+	VECTOR_ENTRY 4, 0
+	VECTOR_ENTRY 5, 0
 	/* 6 is ud_entry below */
-	STUB 7, 0
-	STUB 8, 1
-	STUB 9, 0
-	STUB 10, 1
-	STUB 11, 1
-	STUB 12, 1
-	STUB 13, 1
-	STUB 14, 1
-	STUB 15, 0
-	STUB 16, 0
-	STUB 17, 1
-	STUB 18, 0
-	STUB 19, 0
-	STUB 20, 0
-	STUB 21, 1
-	STUB 22, 0
-	STUB 23, 0
-	STUB 24, 0
-	STUB 25, 0
-	STUB 26, 0
-	STUB 27, 0
-	STUB 28, 0
-	STUB 29, 1
-	STUB 30, 1
-	STUB 31, 0
+	VECTOR_ENTRY 7, 0
+	VECTOR_ENTRY 8, 1
+	VECTOR_ENTRY 9, 0
+	VECTOR_ENTRY 10, 1
+	VECTOR_ENTRY 11, 1
+	VECTOR_ENTRY 12, 1
+	VECTOR_ENTRY 13, 1
+	VECTOR_ENTRY 14, 1
+	VECTOR_ENTRY 15, 0
+	VECTOR_ENTRY 16, 0
+	VECTOR_ENTRY 17, 1
+	VECTOR_ENTRY 18, 0
+	VECTOR_ENTRY 19, 0
+	VECTOR_ENTRY 20, 0
+	VECTOR_ENTRY 21, 1
+	VECTOR_ENTRY 22, 0
+	VECTOR_ENTRY 23, 0
+	VECTOR_ENTRY 24, 0
+	VECTOR_ENTRY 25, 0
+	VECTOR_ENTRY 26, 0
+	VECTOR_ENTRY 27, 0
+	VECTOR_ENTRY 28, 0
+	VECTOR_ENTRY 29, 1
+	VECTOR_ENTRY 30, 1
+	VECTOR_ENTRY 31, 0
 
 	.balign	16
 	.globl	tdvf_vector_6

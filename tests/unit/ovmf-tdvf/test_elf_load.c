@@ -25,9 +25,14 @@
 #define EH_VERSION	20
 #define EH_ENTRY	24
 #define EH_PHOFF	32
+#define EH_SHOFF	40
+#define EH_FLAGS	48
 #define EH_EHSIZE	52
 #define EH_PHENTSIZE	54
 #define EH_PHNUM	56
+#define EH_SHENTSIZE	58
+#define EH_SHNUM	60
+#define EH_SHSTRNDX	62
 #define PH(i)		(64 + 56 * (i))
 #define P_TYPE		0
 #define P_FLAGS		4
@@ -138,6 +143,19 @@ static void test_header_fields(void **state)
 	build(); w64(EH_PHOFF, UINT64_MAX - 8); expect("ELF program headers lie outside the file");
 	build(); w64(EH_PHOFF, 8); expect("ELF program headers lie outside the file");
 	build(); w64(EH_PHOFF, 68); expect("ELF program headers are misaligned");
+	build(); w32(EH_FLAGS, 1); expect("ELF flags are not 0 (x86-64 defines none)");
+	build(); w64(EH_SHOFF, 0x2800); expect("ELF section header fields without section headers");
+	build(); w16(EH_SHSTRNDX, 1); expect("ELF section header fields without section headers");
+	/* Two section headers at 0x2800 (zeroed), names in section 1. */
+	build(); w64(EH_SHOFF, 0x2800); w16(EH_SHNUM, 2); w16(EH_SHENTSIZE, 64); w16(EH_SHSTRNDX, 1);
+	{
+		struct elf_image ok;
+
+		assert_int_equal(elf_check(file, sizeof(file), LOAD_MIN, LOAD_MAX, &ok), 0);
+	}
+	w16(EH_SHENTSIZE, 40); expect("ELF section header size is not 64");
+	w16(EH_SHENTSIZE, 64); w16(EH_SHNUM, 33); expect("ELF section headers lie outside the file");
+	w16(EH_SHNUM, 2); w16(EH_SHSTRNDX, 2); expect("ELF section name table index out of range");
 	build();
 	assert_int_equal(elf_check(file, 40, LOAD_MIN, LOAD_MAX, &img), -1);
 	assert_string_equal(img.error, "file shorter than an ELF64 header");

@@ -409,9 +409,9 @@ static void test_bad_payloads_refused(void **state)
 	vm_destroy(v);
 	free(v);
 
-	/* The ELF cut short: its segments run past the file. */
+	/* The ELF cut short: its section headers (at its end) are past the file. */
 	v = boot(k, 0x2000, NULL, 0);
-	expect_out(v, "ovmf-tdvf: FATAL: payload refused: ELF segment data lies outside the file");
+	expect_out(v, "ovmf-tdvf: FATAL: payload refused: ELF section headers lie outside the file");
 	vm_destroy(v);
 	free(v);
 
