@@ -4,6 +4,7 @@
  * tests compare it with what they passed in:
  *
  *   mini-tdvf: start td|plain
+ *   mini-tdvf: attributes=0x...            (TDG.VP.INFO RDX; TD only)
  *   mini-tdvf: cpus=N ram=0x...            (fw_cfg NB_CPUS, RAM_SIZE)
  *   mini-tdvf: hob ram=0x... accepted=0x... (TD HOB resource descriptors)
  *   mini-tdvf: kernel size=0x... sum=0x...  (KERNEL_DATA by DMA, byte sum)
@@ -206,6 +207,21 @@ static uint32_t dma(const struct fw *f, uint64_t desc_gpa, uint32_t control, uin
 	return __builtin_bswap32(d->control);
 }
 
+/* TDG.VP.INFO: RDX = the TD's ATTRIBUTES. */
+static uint64_t td_attributes(void)
+{
+	register uint64_t r8 __asm__("r8") = 0;
+	register uint64_t r9 __asm__("r9") = 0;
+	register uint64_t r10 __asm__("r10") = 0;
+	register uint64_t r11 __asm__("r11") = 0;
+	uint64_t rax = 1 /* TDG.VP.INFO */, rcx = 0, rdx = 0;
+
+	__asm__ volatile(".byte 0x66, 0x0f, 0x01, 0xcc"
+			 : "+a"(rax), "+c"(rcx), "+d"(rdx), "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r11)
+			 : : "memory");
+	return rdx;
+}
+
 static uint64_t tdcall_report(uint64_t report, uint64_t data)
 {
 	register uint64_t r8 __asm__("r8") = 0;
@@ -368,6 +384,11 @@ void mini_main(uint64_t is_td)
 	char cmdline[128];
 
 	puts_(f, f->td ? "mini-tdvf: start td\n" : "mini-tdvf: start plain\n");
+	if (f->td) {
+		puts_(f, "mini-tdvf: attributes=");
+		puthex(f, td_attributes());
+		putc_(f, '\n');
+	}
 	if (fw_read_le(f, FW_CFG_SIGNATURE, 4) != 0x554D4551 /* "QEMU" */)
 		fatal(f, "fw_cfg signature");
 	puts_(f, "mini-tdvf: cpus=");
@@ -424,6 +445,12 @@ void mini_main(uint64_t is_td)
 	if (contains(cmdline, "fatal")) {
 		puts_(f, "mini-tdvf: reporting a fatal error\n");
 		report_payload_failed(f);
+	}
+	/* "touch-hole": read private GPA 0x7F000000, where a 64 MiB guest has no RAM. */
+	if (contains(cmdline, "touch-hole")) {
+		puts_(f, "mini-tdvf: touching 0x7f000000\n");
+		(void)*(volatile uint64_t *)0x7F000000ULL;
+		puts_(f, "mini-tdvf: touched\n");
 	}
 	if (contains(cmdline, "tdvmcall-bad") && f->td)
 		bad_tdvmcalls(f);

@@ -71,6 +71,7 @@ static void boot_td(const char *mem, const char *smp, uint64_t ram, unsigned int
 	qt_run(r, args, NULL);
 	unlink(kernel);
 	qt_expect_line(r, "mini-tdvf: start td");
+	qt_expect_line(r, "mini-tdvf: attributes=0x10000000");	/* SEPT_VE_DISABLE by default */
 	snprintf(line, sizeof(line), "mini-tdvf: cpus=0x%x ram=0x%llx", cpus, (unsigned long long)ram);
 	qt_expect_line(r, line);
 	snprintf(line, sizeof(line), "mini-tdvf: hob ram=0x%llx accepted=0x%llx",
@@ -214,6 +215,52 @@ static void test_td_bad_tdvmcalls(void **state)
 	free(r);
 }
 
+/* A private access where there is no RAM: KVM_EXIT_MEMORY_FAULT that qemu-tdx cannot serve. */
+static void test_td_access_outside_ram(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	uint32_t sum;
+	char *kernel = make_kernel(16, &sum);
+	const char *args[] = { TD_ARGS, "-m", "64M", "-kernel", kernel, "-append", "touch-hole", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, args, NULL);
+	unlink(kernel);
+	qt_expect_line(r, "mini-tdvf: touching 0x7f000000");
+	assert_null(strstr(r->out, "mini-tdvf: touched"));
+	qt_expect_err(r, "qemu-tdx: vCPU 0: access to private GPA 0x7f000000 (0x1000 bytes) outside convertible RAM: Invalid argument");
+	assert_int_equal(r->status, 1);
+	free(r);
+}
+
+/* The tdx-guest object's attributes reach the TD (TDG.VP.INFO); KVM's limits are enforced. */
+static void test_td_attributes(void **state)
+{
+	struct qt_result *r = malloc(sizeof(*r));
+	const char *off[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
+			      "tdx-guest,id=tdx0,sept-ve-disable=off", "-bios", QEMU_TDX_MINI_TDVF, "-m",
+			      "64M", NULL };
+	const char *pks[] = { "-machine", "q35,confidential-guest-support=tdx0", "-object",
+			      "tdx-guest,id=tdx0,attributes=0x50000000", "-bios", QEMU_TDX_MINI_TDVF, "-m",
+			      "64M", NULL };
+
+	(void)state;
+	qt_require_kvm();
+	assert_non_null(r);
+	qt_run(r, off, NULL);
+	qt_expect_line(r, "mini-tdvf: attributes=0x0");
+	qt_expect_line(r, "mini-tdvf: done");
+	assert_int_equal(r->status, 0);
+	/* PKS (bit 30) is not in what KVM supports here: refused before the TD is built. */
+	qt_run(r, pks, NULL);
+	assert_int_equal(r->status, 1);
+	qt_expect_err(r, "qemu-tdx: -object tdx-guest,id=tdx0: Invalid attributes 0x50000000 for TDX VM (KVM supported: 0x10000000)");
+	assert_string_equal(r->out, "");
+	free(r);
+}
+
 /* Refusals before any guest runs: status 1 and a message naming the option. */
 static void test_bad_command_lines(void **state)
 {
@@ -296,6 +343,8 @@ int main(void)
 		cmocka_unit_test(test_td_fatal_error),
 		cmocka_unit_test(test_td_dma_refused),
 		cmocka_unit_test(test_td_bad_tdvmcalls),
+		cmocka_unit_test(test_td_attributes),
+		cmocka_unit_test(test_td_access_outside_ram),
 	};
 
 	return cmocka_run_group_tests_name("qemu-tdx", tests, NULL, NULL);

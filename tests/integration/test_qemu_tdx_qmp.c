@@ -235,10 +235,75 @@ static void test_qmp_on_a_running_td(void **state)
 	free(q);
 }
 
+/* SIGTERM stops a running TD in order: QEMU's message, exit 0. */
+static void test_sigterm(void **state)
+{
+	char dir[64], kernel[128], out[8192] = "", err[4096] = "";
+	size_t olen = 0, elen = 0;
+	int po[2], pe[2], st, fd;
+	pid_t pid;
+	char why[160];
+
+	(void)state;
+	if (td_vcpu_probe(why, sizeof(why))) {
+		print_message("SKIPPED: qemu-tdx needs /dev/kvm: %s\n", why);
+		skip();
+	}
+	assert_non_null(mkdtemp(qt_template(dir, sizeof(dir), "/tmp/test_qemu_tdx_sig_")));
+	snprintf(kernel, sizeof(kernel), "%s/kernel", dir);
+	fd = open(kernel, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0 && write(fd, "k", 1) == 1);
+	close(fd);
+	assert_int_equal(pipe2(po, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(pe, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execl(QEMU_TDX_BINARY, QEMU_TDX_BINARY, "-machine",
+		      "q35,confidential-guest-support=tdx0", "-object", "tdx-guest,id=tdx0",
+		      "-bios", QEMU_TDX_MINI_TDVF, "-kernel", kernel, "-append", "wait", "-m", "64M",
+		      "-smp", "2", "-nographic", (char *)NULL);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	while (!strstr(out, "mini-tdvf: waiting\n")) {
+		struct pollfd p = { po[0], POLLIN, 0 };
+		ssize_t n;
+
+		assert_true(poll(&p, 1, 30000) > 0);
+		n = read(po[0], out + olen, sizeof(out) - 1 - olen);
+		if (n <= 0)
+			fail_msg("qemu-tdx ended early:\n%s", out);
+		olen += (size_t)n;
+		out[olen] = '\0';
+	}
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	for (;;) {
+		ssize_t n = read(pe[0], err + elen, sizeof(err) - 1 - elen);
+
+		if (n <= 0)
+			break;
+		elen += (size_t)n;
+		err[elen] = '\0';
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_non_null(strstr(err, "qemu-tdx: terminating on signal 15\n"));
+	close(po[0]);
+	close(pe[0]);
+	unlink(kernel);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_qmp_on_a_running_td),
+		cmocka_unit_test(test_sigterm),
 	};
 
 	return cmocka_run_group_tests_name("qemu-tdx QMP", tests, NULL, NULL);

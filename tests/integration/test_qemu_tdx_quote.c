@@ -129,7 +129,9 @@ static void test_quote_verified(void **state)
 	snprintf(env, sizeof(env), "TDX_EMU_STATE_DIR=%s", state_dir);
 	snprintf(pki, sizeof(pki), "%s/pki", dir);
 	snprintf(root, sizeof(root), "%s/%s", pki, TDXCTL_PKI_ROOT_CA);
-	snprintf(obj, sizeof(obj), "tdx-guest,id=tdx0,quote-generation-socket=%s", sock);
+	/* mrconfigid = bytes 0x00..0x2f, in base64 (Python's base64 module). */
+	snprintf(obj, sizeof(obj), "tdx-guest,id=tdx0,quote-generation-socket=%s,mrconfigid=%s", sock,
+		 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v");
 	snprintf(kernel, sizeof(kernel), "%s/kernel", dir);
 	fd = open(kernel, O_WRONLY | O_CREAT, 0600);
 	assert_true(fd >= 0 && write(fd, "k", 1) == 1);
@@ -164,6 +166,15 @@ static void test_quote_verified(void **state)
 	assert_memory_equal(q.body->reportdata, rd, 64);
 	assert_memory_equal(q.body->mrtd, mrtd, 48);
 	assert_int_equal(q.body->td_attributes, 0x10000000);
+	{
+		uint8_t want_cfg[48], zero[48] = { 0 };
+
+		for (int i = 0; i < 48; i++)
+			want_cfg[i] = (uint8_t)i;
+		assert_memory_equal(q.body->mrconfigid, want_cfg, 48);
+		assert_memory_equal(q.body->mrowner, zero, 48);
+		assert_memory_equal(q.body->mrownerconfig, zero, 48);
+	}
 	assert_int_equal(q.body->xfam, 3);
 
 	/* And that a verifier accepts it, with the TD's identity as policy. */
