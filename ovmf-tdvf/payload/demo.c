@@ -7,7 +7,11 @@
  *  4. a virtio-console round trip through shared memory (MapGPA), unless
  *     the command line says "virtio=0" (a VMM without the device);
  *  5. TDG.MR.REPORT: MRTD and RTMRs printed, RTMRs equal to the replay;
- *  6. GetQuote, only with "quote=1" on the command line;
+ *  6. GetQuote, only with "quote=1" on the command line; the quote is
+ *     printed as "payload: quote <hex>" lines, 64 bytes each (what
+ *     scripts/kbs-demo.sh hands to the key broker), and with
+ *     "nonce=<64 hex digits>" those 32 bytes are the REPORTDATA (the rest
+ *     zero) instead of the bytes 0..63;
  *  6b. with more than one vCPU, the last one woken through the MADT's MP
  *     wakeup mailbox;
  *  7. TDG.MEM.PAGE.ACCEPT of the memory the firmware left unaccepted
@@ -181,7 +185,45 @@ static void get_quote(void)
 	if (out_len == 0 || out_len > QUOTE_BUF_SIZE - 24)
 		pfail("GetQuote: quote length %u in a %u-byte buffer", out_len, QUOTE_BUF_SIZE);
 	pprintf("payload: GetQuote returned a %u-byte quote\n", out_len);
+	for (uint32_t off = 0; off < out_len; off += 64) {
+		uint8_t chunk[64];
+		uint32_t n = out_len - off < 64 ? out_len - off : 64;
+
+		memcpy(chunk, (const void *)(q + 24 + off), n);
+		phex("payload: quote", chunk, n);
+	}
 	pconvert_private(gpa, QUOTE_BUF_SIZE);
+}
+
+/*
+ * "nonce=<64 hex digits>": a verifier's challenge, as REPORTDATA bytes
+ * 0..31 (32..63 zero).  0 without one; a malformed one is fatal.
+ */
+static int cmdline_nonce(const struct tdvf_boot_info *bi, uint8_t out[64])
+{
+	const char *s = (const char *)(uintptr_t)bi->cmdline;
+
+	if (!bi->cmdline)
+		return 0;
+	for (size_t i = 0; s[i]; i++) {
+		if ((i && s[i - 1] != ' ') || memcmp(s + i, "nonce=", 6))
+			continue;
+		memset(out, 0, 64);
+		for (size_t j = 0; j < 64; j++) {
+			char c = s[i + 6 + j];
+			int v = c >= '0' && c <= '9' ? c - '0' :
+				c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+			if (v < 0)
+				pfail("command line: nonce= needs 64 hex digits");
+			out[j / 2] = (uint8_t)(j % 2 ? out[j / 2] | v : v << 4);
+		}
+		if (s[i + 70] != ' ' && s[i + 70] != '\0')
+			pfail("command line: nonce= needs 64 hex digits");
+		return 1;
+	}
+	return 0;
 }
 
 static void td_checks(const struct tdvf_boot_info *bi)
@@ -206,8 +248,9 @@ static void td_checks(const struct tdvf_boot_info *bi)
 	pprintf("payload: event log: %u events, %lu bytes, RTMRs replayed\n", events,
 		bi->event_log_used);
 
-	for (unsigned int i = 0; i < sizeof(reportdata); i++)
-		reportdata[i] = (uint8_t)i;
+	if (!cmdline_nonce(bi, reportdata))
+		for (unsigned int i = 0; i < sizeof(reportdata); i++)
+			reportdata[i] = (uint8_t)i;
 	st = tdg_mr_report((uint64_t)(uintptr_t)&report, (uint64_t)(uintptr_t)reportdata);
 	if (st)
 		pfail("TDG.MR.REPORT failed: 0x%lx", st);

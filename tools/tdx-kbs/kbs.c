@@ -95,7 +95,7 @@ static void usage(FILE *f)
 		"                     --bios TDVF --kernel PAYLOAD --mem SIZE [--append PREFIX]\n"
 		"                     [--allow-debug]\n"
 		"       tdx-kbs nonce --socket PATH\n"
-		"       tdx-kbs request --socket PATH --quote FILE\n");
+		"       tdx-kbs request --socket PATH (--quote FILE | --quote-hex FILE)\n");
 }
 
 static void hex(const uint8_t *p, size_t n, char *out)
@@ -476,7 +476,7 @@ out:
 int main(int argc, char **argv)
 {
 	enum { O_SOCKET = 1, O_ROOT, O_COLL, O_SECRET, O_BIOS, O_KERNEL, O_MEM, O_APPEND,
-	       O_DEBUG, O_QUOTE };
+	       O_DEBUG, O_QUOTE, O_QUOTE_HEX };
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "root-ca", required_argument, NULL, O_ROOT },
@@ -488,11 +488,13 @@ int main(int argc, char **argv)
 		{ "append", required_argument, NULL, O_APPEND },
 		{ "allow-debug", no_argument, NULL, O_DEBUG },
 		{ "quote", required_argument, NULL, O_QUOTE },
+		{ "quote-hex", required_argument, NULL, O_QUOTE_HEX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = NULL, *secret = NULL, *bios = NULL, *kernel = NULL, *mem = NULL;
 	const char *quote_path = NULL, *cmd;
+	bool quote_is_hex = false;
 	static struct broker b = { .prefix = "" };
 	struct emu_error err = { 0 };
 	uint64_t mem_size;
@@ -515,7 +517,8 @@ int main(int argc, char **argv)
 		case O_MEM: mem = optarg; break;
 		case O_APPEND: b.prefix = optarg; break;
 		case O_DEBUG: b.allow_debug = true; break;
-		case O_QUOTE: quote_path = optarg; break;
+		case O_QUOTE: quote_path = optarg; quote_is_hex = false; break;
+		case O_QUOTE_HEX: quote_path = optarg; quote_is_hex = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -542,7 +545,7 @@ int main(int argc, char **argv)
 		int ret;
 
 		if (!quote_path) {
-			fprintf(stderr, "tdx-kbs: request: --quote is required\n");
+			fprintf(stderr, "tdx-kbs: request: --quote or --quote-hex is required\n");
 			return 2;
 		}
 		if (tdxctl_file_read(quote_path, &q, &qlen, &err)) {
@@ -554,7 +557,17 @@ int main(int argc, char **argv)
 			free(q);
 			return 1;
 		}
-		hex(q, qlen, qhex);
+		if (quote_is_hex) {
+			/* Hex digits as the TD printed them; whitespace between lines is dropped. */
+			size_t n = 0;
+
+			for (size_t i = 0; i < qlen; i++)
+				if (!strchr(" \t\r\n", q[i]))
+					qhex[n++] = (char)q[i];
+			qhex[n] = '\0';
+		} else {
+			hex(q, qlen, qhex);
+		}
 		free(q);
 		req = json_object_new_object();
 		json_object_object_add(req, "op", json_object_new_string("release"));
