@@ -418,6 +418,10 @@ int kvm_tdx_fault_in(struct kvm_tdx_vm *vm, uint64_t gpa, struct kvm_run *run)
 	if (*slot)
 		goto out;	/* another vCPU faulted it in: enter again */
 	ret = ensure_sept(vm, gpa, NULL);
+	if (ret == -EBUSY) {
+		ret = 0;	/* another vCPU holds the TD for a moment: enter, fault again */
+		goto out;
+	}
 	if (ret)
 		goto out;
 	if (tdx_host_alloc_pages(vm->host, 1, 0, slot)) {
