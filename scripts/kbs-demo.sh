@@ -32,7 +32,7 @@ kbs=$build/tools/tdx-kbs
 bios=$build/ovmf-tdvf/tdvf.fd
 payload=$build/ovmf-tdvf/payload-demo.elf
 mem=512M
-prefix="accept=4 quote=1"
+prefix="accept=4 quote=1 eventlog=1"
 
 work=$(mktemp -d)
 pids=()
@@ -81,6 +81,22 @@ run_td() {
 	fi
 	grep -E '^  (MRTD|RTMR[0-2]) ' "$work/$name.log" | sed 's/^ */  TD reports /'
 	grep -o 'payload: quote [0-9a-f]*' "$work/$name.log" | cut -d' ' -f3 >"$work/$name.quote"
+	# The TD's CC event log, replayed outside to the RTMRs it reported.
+	grep -o 'payload: eventlog [0-9a-f]*' "$work/$name.log" | cut -d' ' -f3 | tr -d '\n' |
+		{ fold -w 2048; echo; } | while read -r chunk; do
+			printf "$(echo "$chunk" | sed 's/../\\x&/g')"
+		done >"$work/$name.eventlog"
+	local r0 r1 r2
+	r0=$(awk '$1 == "RTMR0" { print $2 }' "$work/$name.log")
+	r1=$(awk '$1 == "RTMR1" { print $2 }' "$work/$name.log")
+	r2=$(awk '$1 == "RTMR2" { print $2 }' "$work/$name.log")
+	if ! "$tdxctl" eventlog replay "$work/$name.eventlog" --rtmr0 "$r0" --rtmr1 "$r1" \
+		--rtmr2 "$r2" >"$work/$name.replay" 2>&1; then
+		echo "kbs-demo: the $name TD's event log does not replay to its RTMRs:" >&2
+		cat "$work/$name.replay" >&2
+		return 2
+	fi
+	echo "  event log ($(stat -c %s "$work/$name.eventlog") bytes) replays to the reported RTMR0..2"
 	[ -s "$work/$name.quote" ] || { echo "kbs-demo: no quote from the $name TD" >&2; return 2; }
 	"$kbs" request --socket "$work/kbs.sock" --quote-hex "$work/$name.quote"
 }

@@ -3,7 +3,8 @@
  *
  *  1. the boot info the firmware handed over (magic, version, memory map);
  *  2. TDG.VP.INFO, compared with the boot info;
- *  3. the CC event log: its format, and RTMR0..3 replayed from it;
+ *  3. the CC event log: its format, and RTMR0..3 replayed from it (with
+ *     "eventlog=1" also printed, as "payload: eventlog <hex>" lines);
  *  4. a virtio-console round trip through shared memory (MapGPA), unless
  *     the command line says "virtio=0" (a VMM without the device);
  *  5. TDG.MR.REPORT: MRTD and RTMRs printed, RTMRs equal to the replay;
@@ -247,6 +248,11 @@ static void td_checks(const struct tdvf_boot_info *bi)
 	events = replay_event_log(bi, replay);
 	pprintf("payload: event log: %u events, %lu bytes, RTMRs replayed\n", events,
 		bi->event_log_used);
+	/* "eventlog=1": the log itself, for a verifier outside to replay. */
+	if (pcmdline_has(bi, "eventlog=1"))
+		for (uint64_t off = 0; off < bi->event_log_used; off += 64)
+			phex("payload: eventlog", (const uint8_t *)(uintptr_t)(bi->event_log + off),
+			     bi->event_log_used - off < 64 ? bi->event_log_used - off : 64);
 
 	if (!cmdline_nonce(bi, reportdata))
 		for (unsigned int i = 0; i < sizeof(reportdata); i++)
