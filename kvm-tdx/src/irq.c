@@ -82,9 +82,7 @@ static int pi_post(struct kvm_tdx_vcpu *v, uint8_t vector)
 		return 0;
 	if (!(old & PID_CONTROL_ON) && v->last_cpu >= 0)
 		platform_lp_interrupt(plat, (unsigned int)v->last_cpu, POSTED_INTR_VECTOR);
-	pthread_mutex_lock(&v->halt_lock);
-	pthread_cond_broadcast(&v->halt_cond);
-	pthread_mutex_unlock(&v->halt_lock);
+	kvm_tdx_vcpu_halt_wake(v);	/* a TDVMCALL<HLT> in progress looks again */
 	return 1;
 }
 

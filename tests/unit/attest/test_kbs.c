@@ -15,15 +15,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "attest_test_util.h"
+
 struct kbs {
-	char dir[64];
-	char sock[128];
+	char dir[128];
+	char sock[160];
 	pid_t pid;
 };
 
@@ -41,8 +44,10 @@ static int setup(void **state)
 	char cmd[1024];
 
 	assert_non_null(k);
-	strcpy(k->dir, "/tmp/tdx-kbs-test.XXXXXX");
-	assert_non_null(mkdtemp(k->dir));
+	/* The test's own temporary directory (attest_test_util.h), removed at exit. */
+	if ((size_t)snprintf(k->dir, sizeof(k->dir), "%s/kbs", at_tmpdir()) >= sizeof(k->dir))
+		fail_msg("temporary directory path too long");
+	assert_int_equal(mkdir(k->dir, 0700), 0);
 	snprintf(k->sock, sizeof(k->sock), "%s/kbs.sock", k->dir);
 	snprintf(cmd, sizeof(cmd), "%s pki export --out %s/coll --state-dir %s/state >/dev/null",
 		 TDXCTL_BIN, k->dir, k->dir);
@@ -52,7 +57,7 @@ static int setup(void **state)
 	k->pid = fork();
 	assert_true(k->pid >= 0);
 	if (k->pid == 0) {
-		char root[160], coll[160], secret[160];
+		char root[192], coll[192], secret[192];
 
 		snprintf(root, sizeof(root), "%s/coll/root-ca.pem", k->dir);
 		snprintf(coll, sizeof(coll), "%s/coll", k->dir);
@@ -78,13 +83,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct kbs *k = *state;
-	char cmd[128];
 	int status;
 
 	kill(k->pid, SIGTERM);
 	waitpid(k->pid, &status, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", k->dir);
-	run(cmd);
 	free(k);
 	return 0;
 }

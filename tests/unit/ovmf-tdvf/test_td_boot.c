@@ -242,7 +242,7 @@ static void test_fatal_payload_td(void **state)
 static void test_bad_payload_td(void **state)
 {
 	static struct qt_result r;
-	char path[] = "/tmp/ovmf_tdvf_junk_XXXXXX";
+	char path[64];
 	const char *args[] = { "-machine", "q35,confidential-guest-support=tdx0,kernel-irqchip=split",
 			       "-object", "tdx-guest,id=tdx0", "-bios", TDVF_IMAGE_PATH,
 			       "-kernel", path,
@@ -252,6 +252,9 @@ static void test_bad_payload_td(void **state)
 
 	(void)state;
 	qt_require_kvm();
+	/* mkstemp()'s template: the last six characters become 'X'. */
+	snprintf(path, sizeof(path), "/tmp/ovmf_tdvf_junk_%s", "......");
+	memset(path + strlen(path) - 6, 'X', 6);
 	memset(junk, '#', sizeof(junk));	/* longer than an ELF header, no magic */
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
